@@ -1,0 +1,1 @@
+"""Workbook backends move raw cells in and out; parsing and header mapping live in `parse`."""

@@ -1,0 +1,55 @@
+"""Business days: weekends and the public holidays of the Settings' Holiday country."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+import holidays
+
+
+class BusinessCalendar:
+    def __init__(self, country: str = "") -> None:
+        self.country = country.strip().upper()
+        if self.country:
+            # Raises NotImplementedError for an unknown country; `check_country` turns that
+            # into a message before we get here.
+            holidays.country_holidays(self.country)
+        self._holidays: dict[int, frozenset[dt.date]] = {}
+
+    def _year(self, year: int) -> frozenset[dt.date]:
+        days = self._holidays.get(year)
+        if days is None:
+            days = frozenset(holidays.country_holidays(self.country, years=year)) \
+                if self.country else frozenset()
+            self._holidays[year] = days
+        return days
+
+    def is_business_day(self, day: dt.date) -> bool:
+        return day.weekday() < 5 and day not in self._year(day.year)
+
+    def on_or_after(self, day: dt.date) -> dt.date:
+        """The day itself when it is a business day, else the next one."""
+        while not self.is_business_day(day):
+            day += dt.timedelta(days=1)
+        return day
+
+    def add(self, day: dt.date, business_days: int) -> dt.date:
+        """`business_days` business days after `day` (0 → `day` moved onto a business day)."""
+        day = self.on_or_after(day)
+        for _ in range(business_days):
+            day = self.on_or_after(day + dt.timedelta(days=1))
+        return day
+
+
+@lru_cache(maxsize=1)
+def supported_countries() -> frozenset[str]:
+    return frozenset(holidays.list_supported_countries())
+
+
+def check_country(country: str) -> str | None:
+    """None when usable, else a plain reason."""
+    code = country.strip().upper()
+    if not code or code in supported_countries():
+        return None
+    return f'"{country}" is not a country code the holidays library knows (use e.g. US, GB, DE)'

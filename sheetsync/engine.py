@@ -1,0 +1,177 @@
+"""The pure core: `plan(tracker, today) -> Plan`.
+
+No clock, no files, no network: everything is recomputed from the rows each time, with the engine
+columns as the only memory (Stage, Status, Escalation, Draft …) and the Activity log as history.
+A second run on the same day with no edits therefore plans nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from decimal import Decimal
+
+from .backends.base import CellValue
+from .calendar import BusinessCalendar, check_country
+from .lanes import Lanes
+from .model import ActivityEntry, Customer, Finding, Invoice, Tracker
+from .plan import CellChange, DraftRequest, Outcome, Plan
+from .readiness import check_readiness, terms_due_date
+from .schema import CUSTOMERS, INVOICES, SETTINGS, Status
+from .values import key_text
+
+ENGINE_BY = "sheetsync"
+
+
+def plan(tracker: Tracker, today: dt.date) -> Plan:
+    return _Planner(tracker, today).run()
+
+
+def aging_bucket(days_overdue: int | None, bounds: tuple[int, ...]) -> str:
+    if not days_overdue or days_overdue < 1:
+        return "Current"
+    low = 1
+    for bound in bounds:
+        if days_overdue <= bound:
+            return f"{low}-{bound}"
+        low = bound + 1
+    return f"{bounds[-1]}+"
+
+
+def slug(text: str) -> str:
+    """A file- and Message-ID-safe form of an invoice number; a hash keeps `A/1` and `A_1`
+    apart."""
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", text)[:60] or "blank"
+    if safe != text:
+        safe += "~" + hashlib.sha1(text.encode()).hexdigest()[:6]
+    return safe
+
+
+class _Planner:
+    def __init__(self, tracker: Tracker, today: dt.date) -> None:
+        self.t, self.s, self.today = tracker, tracker.settings, today
+        self.findings: list[Finding] = list(tracker.findings)
+        problem = check_country(self.s.holiday_country)
+        if problem:
+            self.findings.append(Finding("settings", f"Holiday country {problem}",
+                                         "Correct Holiday country", SETTINGS))
+        self.calendar = BusinessCalendar("" if problem else self.s.holiday_country)
+        self.history: dict[str, list[ActivityEntry]] = {}
+        for entry in tracker.activity:
+            self.history.setdefault(entry.invoice, []).append(entry)
+        self.activity: list[dict[str, CellValue]] = []
+        self.drafts: list[DraftRequest] = []
+        self.changes: list[CellChange] = []
+        default = tracker.cadences.get("standard")
+        self.default_cadence = default if default is not None else next(
+            iter(tracker.cadences.values()), [])
+
+    # -- the run ------------------------------------------------------------------------------
+
+    def run(self) -> Plan:
+        rows_by_key: dict[str, list[int]] = {}
+        for inv in self.t.invoices:
+            rows_by_key.setdefault(inv.key[0], []).append(inv.row)
+        outcomes = [self._basics(inv, rows_by_key[inv.key[0]]) for inv in self.t.invoices]
+        lanes = Lanes(self, outcomes)
+        for outcome in outcomes:
+            lanes.decide(outcome)
+            self._diff(INVOICES, outcome.invoice.key, outcome.invoice.row,
+                       outcome.invoice.prev, outcome.engine_values(), outcome.why)
+        from .customers import customer_columns  # local: keeps the import graph one-way
+
+        for customer, values in customer_columns(self, outcomes):
+            self._diff(CUSTOMERS, (key_text(customer.name), 0), customer.row, customer.prev,
+                       values, [])
+        from .quality import quality_findings
+
+        self.findings.extend(quality_findings(self, outcomes))
+        return Plan(self.today, outcomes, self.changes, self.activity, self.drafts,
+                    self.findings)
+
+    def _basics(self, inv: Invoice, same_key_rows: list[int]) -> Outcome:
+        customer = self.t.customers.get(key_text(inv.customer)) if inv.customer else None
+        terms = (customer.terms if customer else "") or self.s.default_terms
+        currency = inv.currency or (customer.currency if customer else "") \
+            or self.s.default_currency
+        due = inv.due_date
+        if due is None and inv.invoice_date is not None:
+            due = terms_due_date(terms, inv.invoice_date)
+        balance = None if inv.amount is None else inv.amount - (inv.amount_paid or 0)
+        duplicate_of = None
+        if inv.key[0] and len(same_key_rows) > 1:
+            duplicate_of = next(r for r in same_key_rows if r != inv.row)
+        problems = inv.problems + check_readiness(inv, customer, terms, currency, duplicate_of)
+        days = None
+        if due is not None and balance is not None and balance > 0 and inv.sent_on is not None:
+            days = (self.today - due).days if self.today > due else None
+        open_ = balance is not None and balance > 0
+        outcome = Outcome(
+            invoice=inv, customer=customer, currency=currency, due=due, balance=balance,
+            days_overdue=days, aging=aging_bucket(days, self.s.aging_buckets) if open_ else None,
+            status=Status.SENT, blocked=any(p.blocks for p in problems),
+            flags=[p.message for p in problems],
+        )
+        self.findings.extend(problems)
+        return outcome
+
+    # -- helpers the lanes use ----------------------------------------------------------------
+
+    def business(self, day: dt.date, days: int = 0) -> dt.date:
+        return self.calendar.add(day, days)
+
+    def person(self, name: str) -> str:
+        """The Team spelling of a name (the name as typed when not on Team)."""
+        member = self.t.team.get(key_text(name))
+        return member.name if member else name
+
+    def email_of(self, name: str) -> str:
+        member = self.t.team.get(key_text(name))
+        return member.email if member else ""
+
+    def role_owner(self, role: str, outcome: Outcome) -> str:
+        c = outcome.customer
+        ar = outcome.invoice.owner or (c.ar_owner if c else "") or self.s.default_ar_owner
+        r = role.casefold()
+        if r == "account owner":
+            return self.person((c.account_owner if c else "") or ar)
+        if r == "finance lead":
+            return self.person(self.s.finance_lead or ar)
+        return self.person(ar)
+
+    def cadence_of(self, customer: Customer | None) -> list:  # type: ignore[type-arg]
+        if customer and customer.cadence:
+            steps = self.t.cadences.get(key_text(customer.cadence))
+            if steps is not None:
+                return steps
+        return self.default_cadence
+
+    def log(self, outcome: Outcome, event: str, detail: str) -> None:
+        self.activity.append({
+            "When": self.today, "Invoice #": outcome.invoice.number,
+            "Customer": outcome.invoice.customer, "Event": event, "Detail": detail,
+            "By": ENGINE_BY,
+        })
+
+    def add_draft(self, draft: DraftRequest) -> None:
+        self.drafts.append(draft)
+
+    # -- writing only what changed ------------------------------------------------------------
+
+    def _diff(self, sheet: str, key: tuple[str, int], row: int, prev: dict[str, CellValue],
+              new: dict[str, CellValue], why: list[str]) -> None:
+        rule = why[0] if why else "recomputed"
+        for column, value in new.items():
+            old = prev.get(column)
+            if not _same(old, value):
+                self.changes.append(CellChange(sheet, key, row, column, old, value, rule))
+
+
+def _same(old: CellValue, new: CellValue) -> bool:
+    if old in (None, "") and new in (None, ""):
+        return True
+    if isinstance(new, (int, Decimal)) and not isinstance(new, bool) and isinstance(
+            old, (int, float, Decimal)) and not isinstance(old, bool):
+        return Decimal(str(old)) == Decimal(str(new))
+    return bool(old == new)
