@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from .cadence import decide, escalation_offsets
 from .model import CadenceStep
 from .plan import DraftRequest, Outcome
-from .schema import CLOSED_AS, Status
+from .schema import CLOSED, CLOSED_AS, Status
 from .values import key_text
 
 if TYPE_CHECKING:
@@ -31,7 +31,8 @@ CONTACT_EVENTS = frozenset({
 EMAIL_DRAFTED, ESCALATION_DRAFTED = "Email drafted", "Escalation drafted"
 _DRAFT_IN_DETAIL = re.compile(r"\(draft ([^)]+)\)\s*$")
 _RANK = {"": 0, "account owner": 1, "leadership": 2}
-_OPEN = "open"  # the lane with a running cadence: Sent, Due soon, Overdue, Escalated
+_OPEN = "open"
+COURTESY_GRACE_DAYS = 3  # the lane with a running cadence: Sent, Due soon, Overdue, Escalated
 
 
 class Lanes:
@@ -81,6 +82,8 @@ class Lanes:
         prev_level = str(inv.prev.get("Escalation") or "")
         o.draft = str(inv.prev.get("Draft") or "")
         lane = self.lane[id(o)]
+        if lane in CLOSED:  # a closed invoice is no longer receivable, however old
+            o.days_overdue = o.aging = None
         history = p.history.get(inv.key[0], [])
         steps: list[CadenceStep] = p.cadence_of(o.customer)
         if inv.amount_paid and o.balance is not None and o.balance > 0:
@@ -100,7 +103,8 @@ class Lanes:
         pending: CadenceStep | None = None
         drafted_today = 0
         entering = lane != _OPEN and prev_status != str(getattr(lane, "value", lane))
-        chase = lane == _OPEN or (lane == Status.PROMISE_BROKEN and not entering)
+        # A broken promise is a person's call (escalated), not the cadence's.
+        chase = lane == _OPEN
         if o.due is not None and o.balance is not None and o.balance > 0 and lane not in (
                 Status.READY, Status.BLOCKED):
             decision = decide(steps, prev_stage, o.due, self.today, o.balance,
@@ -156,6 +160,10 @@ class Lanes:
     # -- pieces -------------------------------------------------------------------------------
 
     def _courtesy_due(self, o: Outcome) -> bool:
+        """On the send date; a few days' grace so a weekend without syncs does not lose it."""
+        sent = o.invoice.sent_on
+        if sent is None or (self.today - sent).days > COURTESY_GRACE_DAYS:
+            return False
         amount = o.invoice.amount or Decimal(0)
         return amount >= self.s.courtesy_amount or key_text(o.invoice.customer) \
             not in self.has_paid

@@ -1,0 +1,1 @@
+"""Mail sinks take rendered drafts: a local outbox of .eml files, or Gmail drafts."""

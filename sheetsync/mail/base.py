@@ -1,0 +1,67 @@
+"""The interface every mail sink implements, and the RFC 5322 message they share."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+from typing import Protocol
+
+from ..render import RenderedDraft
+
+
+@dataclass(frozen=True, slots=True)
+class PriorMessage:
+    """What threading needs from the previous message of an invoice."""
+
+    subject: str
+    message_id: str
+    references: tuple[str, ...]
+    thread_id: str = ""
+
+
+class Sink(Protocol):
+    name: str
+
+    def find(self, draft_id: str) -> PriorMessage | None:
+        """The draft made earlier under this id, if the sink still has it."""
+        ...
+
+    def create(self, draft: RenderedDraft, prior: PriorMessage | None, today: dt.date) -> str:
+        """Make the draft unless one with the same id exists; return the id to record."""
+        ...
+
+
+def thread_subject(subject: str, prior: PriorMessage | None) -> str:
+    if prior is None:
+        return subject
+    base = prior.subject
+    while base[:3].casefold() == "re:":
+        base = base[3:].lstrip()
+    return f"Re: {base}"
+
+
+def build_message(draft: RenderedDraft, prior: PriorMessage | None, today: dt.date,
+                  fallback_parent: str = "") -> EmailMessage:
+    """An RFC 5322 draft. `X-Unsent: 1` makes Outlook open the .eml as a message to send."""
+    msg = EmailMessage(policy=SMTP)
+    msg["From"] = draft.from_addr
+    msg["To"] = ", ".join(draft.to)
+    if draft.cc:
+        msg["Cc"] = ", ".join(draft.cc)
+    if draft.reply_to:
+        msg["Reply-To"] = draft.reply_to
+    msg["Subject"] = thread_subject(draft.subject, prior)
+    msg["Date"] = format_datetime(dt.datetime.combine(today, dt.time(9, 0), dt.UTC))
+    msg["Message-ID"] = draft.message_id
+    parent = prior.message_id if prior else fallback_parent
+    if parent:
+        references = (*prior.references, parent) if prior else (parent,)
+        msg["In-Reply-To"] = parent
+        msg["References"] = " ".join(references)
+    msg["X-Unsent"] = "1"
+    msg["X-Sheetsync-Draft"] = draft.request.draft_id
+    msg.set_content(draft.body)
+    return msg

@@ -1,0 +1,173 @@
+"""Email drafts from the Templates sheet: Jinja2's sandbox, Babel formatting, threading.
+
+A template is untrusted text typed into a cell. The sandbox keeps it away from Python; an output
+cap and a time limit keep a looping template from hanging the sync; subjects lose line breaks so
+no template can add a header.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
+from babel.numbers import format_currency
+from jinja2 import StrictUndefined
+from jinja2 import TemplateError as JinjaError
+from jinja2.sandbox import SandboxedEnvironment
+
+from .errors import TemplateError, where
+from .model import Template, Tracker
+from .plan import DraftRequest, Outcome
+from .schema import TEMPLATES
+from .values import key_text
+
+MAX_OUTPUT = 200_000  # characters of one rendered body
+TIME_LIMIT = 2.0  # seconds for one template
+
+_env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False,
+                            keep_trailing_newline=False)
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedDraft:
+    request: DraftRequest
+    subject: str
+    body: str
+    from_addr: str
+    reply_to: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    message_id: str
+
+
+def locale_for(language: str) -> str:
+    try:
+        return str(Locale.parse(language.replace("-", "_") or "en"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return "en"
+
+
+def money(amount: Decimal | None, currency: str, locale: str) -> str:
+    if amount is None:
+        return ""
+    try:
+        return format_currency(amount, currency, locale=locale)
+    except (ValueError, KeyError):
+        return f"{amount:,.2f} {currency}"
+
+
+def day(value: dt.date | None, locale: str) -> str:
+    return format_date(value, format="medium", locale=locale) if value else ""
+
+
+def invoice_context(o: Outcome, locale: str) -> dict[str, Any]:
+    inv = o.invoice
+    return {
+        "number": inv.number, "date": day(inv.invoice_date, locale),
+        "due_date": day(o.due, locale), "amount": money(inv.amount, o.currency, locale),
+        "balance": money(o.balance, o.currency, locale),
+        "amount_paid": money(inv.amount_paid or Decimal(0), o.currency, locale),
+        "currency": o.currency, "days_overdue": o.days_overdue or 0,
+        "po_number": inv.po_number, "promised_date": day(inv.promised_date, locale),
+        "dispute": inv.dispute, "plan": inv.plan,
+    }
+
+
+def message_domain(from_email: str) -> str:
+    domain = from_email.rpartition("@")[2].strip().lower()
+    return domain if domain and all(ch.isalnum() or ch in ".-" for ch in domain) \
+        else "sheetsync.invalid"
+
+
+def message_id(draft_id: str, from_email: str) -> str:
+    return f"<{draft_id}@{message_domain(from_email)}>"
+
+
+def find_template(tracker: Tracker, key: str, language: str) -> Template:
+    for lang in (language, language.split("-")[0].split("_")[0], "en"):
+        template = tracker.templates.get((key, lang))
+        if template is not None:
+            return template
+    raise TemplateError(f'{TEMPLATES}: no "{key}" template for language "{language}" or "en"; '
+                        f'add a row with Template "{key}" and Language "en"')
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _stop(_signum: int, _frame: object) -> None:
+        raise TimeoutError
+
+    old = signal.signal(signal.SIGALRM, _stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def render_text(template: Template, field: str, source: str, context: dict[str, Any]) -> str:
+    place = where(TEMPLATES, template.row, field)
+    try:
+        compiled = _env.from_string(source)
+        chunks: list[str] = []
+        size = 0
+        with _time_limit(TIME_LIMIT):
+            for chunk in compiled.generate(context):
+                size += len(chunk)
+                if size > MAX_OUTPUT:
+                    raise TemplateError(f"{place}: the rendered text is longer than "
+                                        f"{MAX_OUTPUT:,} characters")
+                chunks.append(chunk)
+        return "".join(chunks)
+    except TimeoutError:
+        raise TemplateError(f"{place}: the template took too long to render") from None
+    except JinjaError as exc:
+        raise TemplateError(f'{place} ("{template.key}"): {exc}') from None
+
+
+def render_draft(request: DraftRequest, tracker: Tracker, today: dt.date) -> RenderedDraft:
+    s = tracker.settings
+    template = find_template(tracker, request.template, request.language)
+    locale = locale_for(template.language)
+    first = request.outcomes[0]
+    customer = first.customer
+    contact_name = first.invoice.billing_contact or (customer.ap_contact if customer else "")
+    owner_key = key_text(first.invoice.owner or (customer.ar_owner if customer else "")
+                         or s.default_ar_owner)
+    member = tracker.team.get(owner_key)
+    owner_name = member.name if member else (first.invoice.owner or s.default_ar_owner)
+    invoices = [invoice_context(o, locale) for o in request.outcomes]
+    totals: dict[str, Decimal] = {}
+    for o in request.outcomes:
+        totals[o.currency] = totals.get(o.currency, Decimal(0)) + (o.balance or Decimal(0))
+    context: dict[str, Any] = {
+        "invoice": invoices[0], "invoices": invoices,
+        "totals": [money(v, k, locale) for k, v in sorted(totals.items())],
+        "customer": {"name": first.invoice.customer},
+        "contact": {"name": contact_name, "email": ", ".join(request.to)},
+        "owner": {"name": owner_name, "email": member.email if member else ""},
+        "company": {"name": s.company_name, "from_name": s.from_name,
+                    "from_email": s.from_email, "reply_to": s.reply_to,
+                    "payment_instructions": s.payment_instructions},
+        "today": day(today, locale),
+        **request.extra,
+    }
+    subject = " ".join(render_text(template, "Subject", template.subject, context).split())
+    body = render_text(template, "Body", template.body, context)
+    sender = f"{s.from_name} <{s.from_email}>" if s.from_name and s.from_email else s.from_email
+    return RenderedDraft(request, subject[:250], body, sender, s.reply_to, request.to,
+                         request.cc, message_id(request.draft_id, s.from_email))
+
