@@ -16,6 +16,7 @@ class BusinessCalendar:
             # into a message before we get here.
             holidays.country_holidays(self.country)
         self._holidays: dict[int, frozenset[dt.date]] = {}
+        self._added: dict[tuple[dt.date, int], dt.date] = {}  # a tracker asks for few dates
 
     def _year(self, year: int) -> frozenset[dt.date]:
         days = self._holidays.get(year)
@@ -36,6 +37,13 @@ class BusinessCalendar:
 
     def add(self, day: dt.date, business_days: int) -> dt.date:
         """`business_days` business days after `day` (0 → `day` moved onto a business day)."""
+        key = (day, business_days)
+        found = self._added.get(key)
+        if found is None:
+            found = self._added[key] = self._add(day, business_days)
+        return found
+
+    def _add(self, day: dt.date, business_days: int) -> dt.date:
         day = self.on_or_after(day)
         for _ in range(business_days):
             day = self.on_or_after(day + dt.timedelta(days=1))

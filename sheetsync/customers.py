@@ -11,7 +11,6 @@ from .backends.base import CellValue
 from .model import Customer
 from .plan import Outcome
 from .schema import CLOSED, Status
-from .values import key_text
 
 if TYPE_CHECKING:
     from .engine import _Planner
@@ -29,7 +28,7 @@ def customer_columns(planner: _Planner, outcomes: list[Outcome]
     today, s = planner.today, planner.s
     by_customer: dict[str, list[Outcome]] = {}
     for o in outcomes:
-        by_customer.setdefault(key_text(o.invoice.customer), []).append(o)
+        by_customer.setdefault(o.invoice.customer_key, []).append(o)
     year_ago = today - dt.timedelta(days=365)
     for key, customer in planner.t.customers.items():
         rows = by_customer.get(key, [])

@@ -10,12 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from decimal import Decimal
 
 from .backends.base import CellValue
 from .calendar import BusinessCalendar, check_country
 from .lanes import Lanes
-from .model import ActivityEntry, Customer, Finding, Invoice, Tracker
+from .model import ActivityEntry, CadenceStep, Customer, Finding, Invoice, Tracker
 from .plan import CellChange, DraftRequest, Outcome, Plan
 from .readiness import check_readiness, terms_due_date
 from .schema import CUSTOMERS, INVOICES, SETTINGS, Status
@@ -61,6 +60,8 @@ class _Planner:
         for entry in tracker.activity:
             self.history.setdefault(entry.invoice, []).append(entry)
         self.activity: list[dict[str, CellValue]] = []
+        self._people: dict[str, str] = {}
+        self._warned: set[str] = set()
         self.drafts: list[DraftRequest] = []
         self.changes: list[CellChange] = []
         default = tracker.cadences.get("standard")
@@ -91,7 +92,7 @@ class _Planner:
                     self.findings)
 
     def _basics(self, inv: Invoice, same_key_rows: list[int]) -> Outcome:
-        customer = self.t.customers.get(key_text(inv.customer)) if inv.customer else None
+        customer = self.t.customers.get(inv.customer_key) if inv.customer else None
         terms = (customer.terms if customer else "") or self.s.default_terms
         currency = inv.currency or (customer.currency if customer else "") \
             or self.s.default_currency
@@ -123,8 +124,11 @@ class _Planner:
 
     def person(self, name: str) -> str:
         """The Team spelling of a name (the name as typed when not on Team)."""
-        member = self.t.team.get(key_text(name))
-        return member.name if member else name
+        spelled = self._people.get(name)
+        if spelled is None:
+            member = self.t.team.get(key_text(name))
+            spelled = self._people[name] = member.name if member else name
+        return spelled
 
     def email_of(self, name: str) -> str:
         member = self.t.team.get(key_text(name))
@@ -140,11 +144,17 @@ class _Planner:
             return self.person(self.s.finance_lead or ar)
         return self.person(ar)
 
-    def cadence_of(self, customer: Customer | None) -> list:  # type: ignore[type-arg]
+    def cadence_of(self, customer: Customer | None) -> list[CadenceStep]:
         if customer and customer.cadence:
             steps = self.t.cadences.get(key_text(customer.cadence))
             if steps is not None:
                 return steps
+            if customer.name not in self._warned:
+                self._warned.add(customer.name)
+                self.findings.append(Finding(
+                    "cadence", f'Cadence "{customer.cadence}" is not on the Cadence sheet; '
+                    "the Standard cadence is used", "Fix the name or add the cadence",
+                    CUSTOMERS, customer.row, "Cadence", customer=customer.name))
         return self.default_cadence
 
     def log(self, outcome: Outcome, event: str, detail: str) -> None:
@@ -169,9 +179,6 @@ class _Planner:
 
 
 def _same(old: CellValue, new: CellValue) -> bool:
-    if old in (None, "") and new in (None, ""):
-        return True
-    if isinstance(new, (int, Decimal)) and not isinstance(new, bool) and isinstance(
-            old, (int, float, Decimal)) and not isinstance(old, bool):
-        return Decimal(str(old)) == Decimal(str(new))
-    return bool(old == new)
+    # Decimal, int and float compare by value in Python, so a Balance read back as a float
+    # equals the Decimal we computed.
+    return old == new or (old in (None, "") and new in (None, ""))

@@ -18,7 +18,6 @@ from .cadence import decide, escalation_offsets
 from .model import CadenceStep
 from .plan import DraftRequest, Outcome
 from .schema import CLOSED, CLOSED_AS, Status
-from .values import key_text
 
 if TYPE_CHECKING:
     from .engine import _Planner
@@ -44,7 +43,7 @@ class Lanes:
         for o in outcomes:
             lane = self._lane(o)
             self.lane[id(o)] = lane
-            ckey = key_text(o.invoice.customer)
+            ckey = o.invoice.customer_key
             if lane == _OPEN and o.days_overdue:
                 self.overdue_count[ckey] = self.overdue_count.get(ckey, 0) + 1
             if lane == Status.PAID and o.invoice.amount and o.invoice.amount > 0:
@@ -144,15 +143,21 @@ class Lanes:
                                                       anchor)
 
         o.attempts = self._attempts(history, inv.last_response) + drafted_today
+        contacts = [e.when for e in history if e.when and e.event.casefold() in CONTACT_EVENTS]
+        if inv.last_response:
+            contacts.append(inv.last_response)
+        if drafted_today:
+            contacts.append(self.today)
+        o.last_contact = max(contacts, default=None)
         level, reason = self._escalation(o, lane, history, steps, prev_status)
         o.escalation, o.escalation_reason = level, reason
         o.status = self._status(o, lane, level)
-        o.status_since = (self.today if prev_status != o.status.value
+        o.status_since = (self.today if prev_status != o.status
                           or inv.prev.get("Status Since") is None
                           else inv.prev.get("Status Since"))  # type: ignore[assignment]
-        if prev_status != o.status.value:
-            p.log(o, "Status changed", f"{prev_status or 'new'} → {o.status.value}")
-            o.why.insert(0, f"Status is {o.status.value}: {self._status_reason(o, lane)}.")
+        if prev_status != o.status:
+            p.log(o, "Status changed", f"{prev_status or 'new'} → {o.status}")
+            o.why.insert(0, f"Status is {o.status}: {self._status_reason(o, lane)}.")
         since = self._escalation_change(o, prev_level, level, reason, history)
         self._late_fee(o)
         self._next_action(o, lane, pending, call_step, since)
@@ -165,7 +170,7 @@ class Lanes:
         if sent is None or (self.today - sent).days > COURTESY_GRACE_DAYS:
             return False
         amount = o.invoice.amount or Decimal(0)
-        return amount >= self.s.courtesy_amount or key_text(o.invoice.customer) \
+        return amount >= self.s.courtesy_amount or o.invoice.customer_key \
             not in self.has_paid
 
     def _contact(self, o: Outcome) -> str:
@@ -222,7 +227,7 @@ class Lanes:
             return "", ""
         account_at, leadership_at = escalation_offsets(steps)
         balance = o.balance or Decimal(0)
-        ckey = key_text(o.invoice.customer)
+        ckey = o.invoice.customer_key
         if leadership_at is not None and days >= leadership_at:
             return "Leadership", f"{days} days overdue"
         if balance >= s.escalation_amount:
@@ -268,7 +273,7 @@ class Lanes:
             "past the due date", Status.DUE_SOON: "the due date is near",
             Status.SENT: "sent and not yet due",
         }
-        return reasons.get(o.status, f"Closed As is {o.status.value}")
+        return reasons.get(o.status, f"Closed As is {o.status}")
 
     def _escalation_change(self, o: Outcome, prev: str, level: str, reason: str,
                            history: list) -> dt.date | None:  # type: ignore[type-arg]

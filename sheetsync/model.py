@@ -110,6 +110,7 @@ class Invoice:
     key: RowKey
     number: str
     customer: str
+    customer_key: str  # key_text(customer), computed once
     invoice_date: dt.date | None
     due_date: dt.date | None
     amount: Decimal | None

@@ -164,9 +164,10 @@ def parse_invoices(sheet: RawSheet, date1904: bool = False) -> list[Invoice]:
                 plan_date = parse_date(plan_raw, date1904)
             except ValueError:
                 plan_date = None  # free text still means "on a plan"
+        customer = r.text("Customer")
         invoice = Invoice(
             row=row_number, key=(key, occurrence), number=number,
-            customer=r.text("Customer"),
+            customer=customer, customer_key=key_text(customer),
             invoice_date=r.date("Invoice Date"), due_date=r.date("Due Date"),
             amount=r.get("Amount", parse_amount), currency=r.text("Currency").upper(),
             amount_paid=r.get("Amount Paid", parse_amount), paid_on=r.date("Paid On", False),

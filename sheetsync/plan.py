@@ -8,14 +8,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from .backends.base import Append, CellValue, Changes, KeyedUpdate, Replace, RowKey
 from .model import Customer, Finding, Invoice
 from .schema import ACTIVITY, CUSTOMERS, INVOICES, Status, engine_headers
 
 
-@dataclass(frozen=True, slots=True)
-class CellChange:
+class CellChange(NamedTuple):
+    """One engine cell to write (a NamedTuple: a first sync makes ~10 per invoice)."""
+
     sheet: str
     key: RowKey
     row: int
@@ -49,6 +51,7 @@ class Outcome:
     flags: list[str] = field(default_factory=list)
     draft: str = ""
     blocked: bool = False  # readiness problems stop drafts
+    last_contact: dt.date | None = None  # latest customer-facing contact or response
     why: list[str] = field(default_factory=list)  # plain sentences for `explain`
 
     def engine_values(self) -> dict[str, CellValue]:

@@ -57,12 +57,8 @@ def quality_findings(planner: _Planner, outcomes: list[Outcome]) -> list[Finding
             found.append(_finding(o, "hold", f"on hold since {o.status_since}",
                                   "Decide whether to resume collection", "Hold"))
         if o.days_overdue and o.status in (Status.OVERDUE, Status.ESCALATED):
-            contacts = [e.when for e in planner.history.get(inv.key[0], []) if e.when]
-            if inv.last_response:
-                contacts.append(inv.last_response)
-            last = max(contacts, default=None)
-            if (last is None and o.days_overdue > ACTIVITY_GAP_DAYS and not o.draft) or (
-                    last is not None and (today - last).days > ACTIVITY_GAP_DAYS):
+            since = o.last_contact or inv.sent_on
+            if since is None or (today - since).days > ACTIVITY_GAP_DAYS:
                 found.append(_finding(o, "activity gap", "overdue with no contact in "
                                       f"{ACTIVITY_GAP_DAYS} days", "Contact the customer and "
                                       "log it in Activity"))
@@ -75,7 +71,7 @@ def quality_findings(planner: _Planner, outcomes: list[Outcome]) -> list[Finding
         inv = o.invoice
         paid_late = inv.paid_on is not None and o.due is not None and inv.paid_on > o.due
         if (o.days_overdue or 0) > 0 or paid_late:
-            ckey = key_text(inv.customer)
+            ckey = inv.customer_key
             late_count[ckey] = late_count.get(ckey, 0) + 1
     for key, customer in planner.t.customers.items():
         count = late_count.get(key, 0)

@@ -19,17 +19,24 @@ _NET = re.compile(r"^net\s*(\d{1,3})(\s*eom)?$")
 def terms_due_date(terms: str, invoice_date: dt.date) -> dt.date | None:
     """`Net 30`, `Net 15`, `Due on receipt`, `Net 30 EOM` (30 days after the end of the
     invoice's month). None when the terms cannot be read."""
-    t = " ".join(terms.casefold().split())
-    if t in ("due on receipt", "on receipt", "cod", "net 0"):
-        return invoice_date
-    m = _NET.match(t)
-    if not m:
+    rule = _terms_rule(terms)
+    if rule is None:
         return None
-    days = int(m[1])
-    if m[2]:
+    days, end_of_month = rule
+    if end_of_month:
         last = calendar.monthrange(invoice_date.year, invoice_date.month)[1]
         return invoice_date.replace(day=last) + dt.timedelta(days=days)
     return invoice_date + dt.timedelta(days=days)
+
+
+@lru_cache(maxsize=64)
+def _terms_rule(terms: str) -> tuple[int, bool] | None:
+    """(days, counted from the end of the month) for a Terms text, None when unreadable."""
+    t = " ".join(terms.casefold().split())
+    if t in ("due on receipt", "on receipt", "cod", "net 0"):
+        return 0, False
+    m = _NET.match(t)
+    return (int(m[1]), bool(m[2])) if m else None
 
 
 @lru_cache(maxsize=1)

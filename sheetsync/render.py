@@ -14,12 +14,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from babel.numbers import format_currency
 from jinja2 import StrictUndefined
+from jinja2 import Template as JinjaTemplate
 from jinja2 import TemplateError as JinjaError
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -118,10 +120,17 @@ def _time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, old)
 
 
+@lru_cache(maxsize=256)
+def _compile(source: str) -> JinjaTemplate:
+    """Compiling costs ~100x rendering; a sync renders the same few templates thousands of
+    times."""
+    return _env.from_string(source)
+
+
 def render_text(template: Template, field: str, source: str, context: dict[str, Any]) -> str:
     place = where(TEMPLATES, template.row, field)
     try:
-        compiled = _env.from_string(source)
+        compiled = _compile(source)
         chunks: list[str] = []
         size = 0
         with _time_limit(TIME_LIMIT):

@@ -129,6 +129,7 @@ def sync(target: Target, today: dt.date | None = None, *,
             prior = sink.find(draft.request.reply_to_draft) \
                 if draft.request.reply_to_draft else None
             result.draft_names[draft_id] = sink.create(draft, prior, day)
+        sink.flush()
     result.changes = _changes(the_plan, reports, result.draft_names, stamp)
     if result.changes:
         backend.apply(result.changes)

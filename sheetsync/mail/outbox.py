@@ -21,6 +21,14 @@ class OutboxSink:
     def __init__(self, folder: str | os.PathLike[str], from_email: str = "") -> None:
         self.folder = Path(folder)
         self.from_email = from_email
+        self.written = 0
+
+    def flush(self) -> None:
+        """Make the drafts durable before the workbook records them: one sync instead of an
+        fsync per file (thousands on a first sync)."""
+        if self.written:
+            os.sync()
+            self.written = 0
 
     def path(self, draft_id: str) -> Path:
         return self.folder / f"{draft_id}.eml"
@@ -47,14 +55,13 @@ class OutboxSink:
         parent = ""
         if prior is None and draft.request.reply_to_draft:
             parent = message_id(draft.request.reply_to_draft, self.from_email)
-        data = bytes(build_message(draft, prior, today, parent))
+        data = build_message(draft, prior, today, parent).as_bytes()
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".draft-", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
+            os.replace(tmp, path)  # readers never see a half-written draft
+            self.written += 1
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
