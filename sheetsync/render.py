@@ -166,7 +166,8 @@ def render_draft(request: DraftRequest, tracker: Tracker, today: dt.date) -> Ren
         "invoice": invoices[0], "invoices": invoices,
         "totals": [money(v, k, locale) for k, v in sorted(totals.items())],
         "customer": {"name": first.invoice.customer},
-        "contact": {"name": contact_name, "email": ", ".join(request.to)},
+        "contact": {"name": contact_name, "email": ", ".join(
+            first.invoice.billing_emails or (customer.ap_emails if customer else ()))},
         "owner": {"name": owner_name, "email": member.email if member else ""},
         "company": {"name": s.company_name, "from_name": s.from_name,
                     "from_email": s.from_email, "reply_to": s.reply_to,
