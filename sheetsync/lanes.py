@@ -294,7 +294,7 @@ class Lanes:
                 decision = p.business(self.today, self.s.escalation_decision_days)
                 p.add_draft(DraftRequest(
                     draft_id, "internal_escalation", "en", (o,), (email,), (), True, "",
-                    {"recipient": {"name": person}, "escalation": {
+                    {"recipient": {"name": person, "email": email}, "escalation": {
                         "level": level, "reason": reason, "decision_date": str(decision)}},
                     f"escalation to {level}"))
                 p.log(o, ESCALATION_DRAFTED, f"internal_escalation to {email} "
