@@ -30,8 +30,13 @@ CONTACT_EVENTS = frozenset({
 EMAIL_DRAFTED, ESCALATION_DRAFTED = "Email drafted", "Escalation drafted"
 _DRAFT_IN_DETAIL = re.compile(r"\(draft ([^)]+)\)\s*$")
 _RANK = {"": 0, "account owner": 1, "leadership": 2}
-_OPEN = "open"
-COURTESY_GRACE_DAYS = 3  # the lane with a running cadence: Sent, Due soon, Overdue, Escalated
+_OPEN = "open"  # the lane with a running cadence: Sent, Due soon, Overdue, Escalated
+COURTESY_GRACE_DAYS = 3
+# Entering these lanes drafts one email to the customer.
+_ENTRY_DRAFTS: dict[str, str] = {
+    Status.DISPUTED: "dispute_ack", Status.PROMISED: "promise_confirm",
+    Status.PROMISE_BROKEN: "promise_broken",
+}
 
 
 class Lanes:
@@ -134,13 +139,10 @@ class Lanes:
             drafted_today += self._customer_draft(o, "courtesy", "Courtesy", history)
 
         # Lane entry drafts (dispute acknowledgement, promise confirmation, broken promise).
-        if entering and not o.blocked:
-            template = {Status.DISPUTED: "dispute_ack", Status.PROMISED: "promise_confirm",
-                        Status.PROMISE_BROKEN: "promise_broken"}.get(lane)  # type: ignore[call-overload]
-            if template:
-                anchor = inv.dispute if lane == Status.DISPUTED else str(inv.promised_date)
-                drafted_today += self._customer_draft(o, template, str(lane.value), history,
-                                                      anchor)
+        template = _ENTRY_DRAFTS.get(str(lane))
+        if entering and template and not o.blocked:
+            anchor = inv.dispute if lane == Status.DISPUTED else str(inv.promised_date)
+            drafted_today += self._customer_draft(o, template, str(lane), history, anchor)
 
         o.attempts = self._attempts(history, inv.last_response) + drafted_today
         contacts = [e.when for e in history if e.when and e.event.casefold() in CONTACT_EVENTS]

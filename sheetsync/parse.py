@@ -56,10 +56,10 @@ REQUIRED_SHEETS = (INVOICES, CUSTOMERS, CADENCE, SETTINGS, TEMPLATES, TEAM, ACTI
 def map_headers(sheet: RawSheet, columns: Sequence[Column]) -> dict[str, int]:
     """Header text → 0-based column index, for the columns of the contract that are present."""
     found: dict[str, int] = {}
-    for index, value in enumerate(sheet.header):
+    for position, value in enumerate(sheet.header):
         k = header_key(value)
         if k and k not in found:
-            found[k] = index
+            found[k] = position
     mapping: dict[str, int] = {}
     for col in columns:
         index = found.get(header_key(col.header))
@@ -248,6 +248,7 @@ def parse_cadences(sheet: RawSheet, settings: Settings) -> dict[str, list[Cadenc
             min_balance = (getattr(settings, setting) if setting
                            else r.get("Min Balance", parse_amount))
         problem = next((p.message for p in r.problems), None)
+        column: str | None
         if problem is None and offset is None:
             problem, column = "Offset Days is blank", "Offset Days"
         elif problem is None and action not in ACTIONS:

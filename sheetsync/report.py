@@ -50,7 +50,8 @@ def aging_table(plan: Plan, settings: Settings) -> dict[str, Any]:
              "total": sum(b.values(), Decimal(0))} for (c, cur), b in ordered],
         "totals": [
             {"currency": cur, **b, "total": sum(b.values(), Decimal(0)),
-             "overdue_percent": _percent(sum(v for k, v in b.items() if k != "Current"),
+             "overdue_percent": _percent(sum((v for k, v in b.items() if k != "Current"),
+                                             Decimal(0)),
                                          sum(b.values(), Decimal(0)))}
             for cur, b in sorted(totals.items())],
     }

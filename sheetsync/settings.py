@@ -80,7 +80,7 @@ def parse_settings(rows: list[tuple[int, CellValue, CellValue]]) -> Settings:
         except ValueError as exc:
             raise WorkbookError(f"{text(name)} {exc}", SETTINGS, row, "Value") from None
     try:
-        return Settings(**values)
+        return Settings.model_validate(values)
     except ValidationError as exc:
         first = exc.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else ""

@@ -98,7 +98,8 @@ def parse_date(value: object, date1904: bool = False) -> dt.date | None:
             return serial_to_date(float(s), date1904)
         if not _HAS_YEAR.search(s):
             raise ValueError
-        return dateparser.parse(s, default=dt.datetime(2000, 1, 1)).date()
+        parsed: dt.datetime = dateparser.parse(s, default=dt.datetime(2000, 1, 1))
+        return parsed.date()
     except (ValueError, OverflowError, dateparser.ParserError):
         raise ValueError(f'"{s}" is not a date (use YYYY-MM-DD)') from None
 

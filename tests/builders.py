@@ -8,7 +8,14 @@ from typing import Any
 from sheetsync.backends.base import CellValue
 from sheetsync.backends.memory import MemoryBackend
 from sheetsync.schema import (
-    ACTIVITY, CADENCE, CUSTOMERS, INVOICES, SETTINGS, SHEET_COLUMNS, TEAM, TEMPLATES,
+    ACTIVITY,
+    CADENCE,
+    CUSTOMERS,
+    INVOICES,
+    SETTINGS,
+    SHEET_COLUMNS,
+    TEAM,
+    TEMPLATES,
 )
 from sheetsync.template_emails import EMAIL_TEMPLATES
 

@@ -9,7 +9,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from builders import CUSTOMER, TODAY, invoice
+from builders import CUSTOMER, invoice
 
 DAY = dt.timedelta(days=1)
 MON = dt.date(2026, 11, 30)  # a Monday; scenarios count days from here

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from builders import CUSTOMER, TODAY, invoice, workbook
+
 from sheetsync.engine import plan
 from sheetsync.errors import TemplateError
 from sheetsync.mail.outbox import OutboxSink

@@ -8,8 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-
 from builders import CUSTOMER, TODAY, invoice, workbook
+
 from sheetsync.cadence import decide
 from sheetsync.calendar import BusinessCalendar
 from sheetsync.engine import aging_bucket, plan

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from builders import workbook
 from drivers import DRIVERS, Driver
 from scenarios import SCENARIOS, Scenario
+
 from sheetsync.sync import sync
 
 
