@@ -28,7 +28,7 @@ def make_tracker(path: Path, invoices: int, seed: int = 7) -> None:
     """A tracker with `invoices` rows over 200 customers, built on the shipped template."""
     import openpyxl
 
-    from sheetsync.schema import INVOICE_COLUMNS, INVOICES, CUSTOMERS, CUSTOMER_COLUMNS
+    from sheetsync.schema import CUSTOMER_COLUMNS, CUSTOMERS, INVOICE_COLUMNS, INVOICES
     from sheetsync.template import write_template
 
     write_template(path, demo=False, today=TODAY)

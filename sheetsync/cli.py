@@ -199,3 +199,16 @@ def report(target: str, today: dt.datetime | None, fmt: str) -> None:
     click.echo(render_report(p, tracker.settings, fmt), nl=False)
 
 
+
+
+@main.command(help="Explain in plain words why an invoice has its status and what comes next.")
+@click.argument("target")
+@click.argument("invoice")
+@_today_option
+@_friendly
+def explain(target: str, invoice: str, today: dt.datetime | None) -> None:
+    from .explain import explain as explain_invoice
+    from .sync import plan_target
+
+    tracker, p = plan_target(target, _day(today))
+    click.echo(explain_invoice(tracker, p.today, invoice, p))

@@ -92,6 +92,12 @@ class Lanes:
         steps: list[CadenceStep] = p.cadence_of(o.customer)
         if inv.amount_paid and o.balance is not None and o.balance > 0:
             o.flags.append("partial payment")
+        prev_balance = inv.prev.get("Balance")
+        if isinstance(prev_balance, (int, float, Decimal)) and o.balance is not None \
+                and o.balance < prev_balance:
+            paid = Decimal(str(prev_balance)) - o.balance
+            p.log(o, "Payment received", f"{paid:,.2f} {o.currency} received; balance "
+                  + ("settled" if o.balance <= 0 else f"now {o.balance:,.2f}"))
         if lane == Status.DISPUTED:
             if inv.dispute_due is None:
                 o.flags.append("Dispute Due is blank: deadline set to "
@@ -159,7 +165,6 @@ class Lanes:
                           else inv.prev.get("Status Since"))  # type: ignore[assignment]
         if prev_status != o.status:
             p.log(o, "Status changed", f"{prev_status or 'new'} → {o.status}")
-            o.why.insert(0, f"Status is {o.status}: {self._status_reason(o, lane)}.")
         since = self._escalation_change(o, prev_level, level, reason, history)
         self._late_fee(o)
         self._next_action(o, lane, pending, call_step, since)
@@ -262,20 +267,6 @@ class Lanes:
         if o.due is not None and 0 <= (o.due - self.today).days <= self.s.due_soon_days:
             return Status.DUE_SOON
         return Status.SENT
-
-    def _status_reason(self, o: Outcome, lane: Status | str) -> str:
-        reasons = {
-            Status.PAID: "the balance is settled", Status.READY: "it has not been sent yet",
-            Status.BLOCKED: "it cannot be sent or chased until its problems are fixed",
-            Status.DISPUTED: "the Dispute column is filled", Status.ON_HOLD: "Hold is Y",
-            Status.PAYMENT_PLAN: "the Plan column is filled",
-            Status.PROMISED: "the customer promised to pay",
-            Status.PROMISE_BROKEN: "the promised date passed without full payment",
-            Status.ESCALATED: o.escalation_reason, Status.OVERDUE: f"{o.days_overdue} days "
-            "past the due date", Status.DUE_SOON: "the due date is near",
-            Status.SENT: "sent and not yet due",
-        }
-        return reasons.get(o.status, f"Closed As is {o.status}")
 
     def _escalation_change(self, o: Outcome, prev: str, level: str, reason: str,
                            history: list) -> dt.date | None:  # type: ignore[type-arg]

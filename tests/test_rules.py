@@ -300,3 +300,26 @@ def test_credit_note_is_not_chased() -> None:
     v = values(p)
     assert v["Status"] == "Paid" and v["Days Overdue"] is None and p.drafts == []
     assert v["Next Action"].startswith("Apply this credit note")
+
+
+def test_payment_seen_between_syncs_is_logged() -> None:
+    p = run([invoice(due=TODAY - 3 * DAY, Balance=1000, Status="Overdue",
+                     **{"Amount Paid": 400})])
+    [entry] = [a for a in p.activity if a["Event"] == "Payment received"]
+    assert entry["Detail"] == "400.00 USD received; balance now 600.00"
+    p = run([invoice(due=TODAY - 3 * DAY, Balance=1000, **{"Amount Paid": 1000})])
+    assert [a["Detail"] for a in p.activity if a["Event"] == "Payment received"] == [
+        "1,000.00 USD received; balance settled"]
+
+
+def test_explain_says_why_and_what_next() -> None:
+    from sheetsync.explain import explain
+
+    _raw, tracker = load(workbook([invoice(due=TODAY - 9 * DAY, amount=5000)]))
+    text = explain(tracker, TODAY, "inv-1")
+    assert "Status: Overdue since 2026-12-04, because 9 days past the due date." in text
+    assert "Day 7        2026-12-02  Email    taken today" in text
+    assert "Day 1        2026-11-26  Email    passed" in text
+    assert "Day 14 call  2026-12-09  Call     pending, only if the balance is at least" in text
+    assert "Next: Send the Day 14 reminder (overdue_14), on 2026-12-09, by Ana Reyes." in text
+    assert "Today: Email drafted: Day 7: overdue_7 to ap@globex.example" in text
