@@ -13,11 +13,14 @@ import re
 
 from .backends.base import CellValue
 from .calendar import BusinessCalendar, check_country
+from .customers import customer_columns
 from .lanes import Lanes
 from .model import ActivityEntry, CadenceStep, Customer, Finding, Invoice, Tracker
 from .plan import CellChange, DraftRequest, Outcome, Plan
+from .quality import quality_findings
 from .readiness import check_readiness, terms_due_date
 from .schema import CUSTOMERS, INVOICES, SETTINGS, Status
+from .statements import group_statements
 from .values import key_text
 
 ENGINE_BY = "sheetsync"
@@ -78,15 +81,14 @@ class _Planner:
         lanes = Lanes(self, outcomes)
         for outcome in outcomes:
             lanes.decide(outcome)
+        if self.s.group_emails:
+            group_statements(self)
+        for outcome in outcomes:
             self._diff(INVOICES, outcome.invoice.key, outcome.invoice.row,
                        outcome.invoice.prev, outcome.engine_values(), outcome.why)
-        from .customers import customer_columns  # local: keeps the import graph one-way
-
         for customer, values in customer_columns(self, outcomes):
             self._diff(CUSTOMERS, (key_text(customer.name), 0), customer.row, customer.prev,
                        values, [])
-        from .quality import quality_findings
-
         self.findings.extend(quality_findings(self, outcomes))
         return Plan(self.today, outcomes, self.changes, self.activity, self.drafts,
                     self.findings)

@@ -323,3 +323,40 @@ def test_explain_says_why_and_what_next() -> None:
     assert "Day 14 call  2026-12-09  Call     pending, only if the balance is at least" in text
     assert "Next: Send the Day 14 reminder (overdue_14), on 2026-12-09, by Ana Reyes." in text
     assert "Today: Email drafted: Day 7: overdue_7 to ap@globex.example" in text
+
+
+def test_group_emails_make_one_statement_per_customer_and_step() -> None:
+    rows = [invoice("A", due=TODAY - 7 * DAY, Stage="Day 1"),
+            invoice("B", due=TODAY - 7 * DAY, Stage="Day 1", Currency="EUR"),
+            invoice("C", due=TODAY - 7 * DAY, Stage="Day 1", Dispute="wrong"),
+            invoice("D", due=TODAY - 1 * DAY)]
+    p = run(rows, settings={"Group emails per customer": "Y",
+                            "Multiple overdue invoices": 9})
+    customer_drafts = sorted(d.template for d in p.drafts if not d.internal)
+    assert customer_drafts == ["dispute_ack", "overdue_1", "statement"]
+    [statement] = [d for d in p.drafts if d.template == "statement"]
+    assert [o.invoice.number for o in statement.outcomes] == ["A", "B"]  # C is disputed
+    assert values(p, "A")["Draft"] == values(p, "B")["Draft"] == statement.draft_id
+    details = [a["Detail"] for a in p.activity if a["Invoice #"] in ("A", "B")
+               and a["Event"] == "Email drafted"]
+    assert details == [f"Day 7: statement of overdue_7 to ap@globex.example "
+                       f"(draft {statement.draft_id})"] * 2
+    p2 = run(rows[:2], settings={"Group emails per customer": "N"})
+    assert sorted(d.template for d in p2.drafts if not d.internal) == ["overdue_7"] * 2
+
+
+def test_statement_lists_each_invoice_with_totals_per_currency() -> None:
+    from sheetsync.render import render_draft
+
+    rows = [invoice("A", due=TODAY - 7 * DAY, Stage="Day 1", amount=100),
+            invoice("B", due=TODAY - 7 * DAY, Stage="Day 1", amount=250, Currency="EUR"),
+            invoice("E", due=TODAY - 7 * DAY, Stage="Day 1", amount=50)]
+    backend = workbook(rows, settings={"Group emails per customer": "Y",
+                                       "Multiple overdue invoices": 9})
+    _raw, tracker = load(backend)
+    p = plan(tracker, TODAY)
+    [statement] = [d for d in p.drafts if d.template == "statement"]
+    body = render_draft(statement, tracker, TODAY).body
+    for number in ("A", "B", "E"):
+        assert number in body
+    assert "€250.00" in body and "$150.00" in body
