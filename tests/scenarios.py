@@ -66,7 +66,7 @@ SCENARIOS = [
         Day(0, expect={"INV-1": {"Status": "Sent", "Stage": None,
                                  "Next Action": "Send the Pre-due reminder (pre_due)",
                                  "Next Action Date": at(1)}},
-            drafts=set(), events=[("INV-1", "Status changed")]),
+            drafts=set(), events=[("INV-1", "Payment received"), ("INV-1", "Status changed")]),
         Day(1, expect={"INV-1": {"Status": "Due soon", "Stage": "Pre-due"}},
             drafts={"INV-1-pre_due"}, events=[("INV-1", "Email drafted"),
                                               ("INV-1", "Status changed")]),
@@ -98,7 +98,7 @@ SCENARIOS = [
         Day(4, edits={"INV-1": {"Amount Paid": 1000, "Paid On": at(3)}},
             expect={"INV-1": {"Status": "Paid", "Balance": 0, "Days Overdue": None,
                               "Next Action": None, "Aging": None}},
-            drafts=set(), events=[("INV-1", "Status changed")]),
+            drafts=set(), events=[("INV-1", "Payment received"), ("INV-1", "Status changed")]),
     ]),
     Scenario("broken promise escalates once", [invoice(due=at(-5), Stage="Day 1")], [
         Day(0, edits={"INV-1": {"Promised Date": at(1)}}, drafts={
@@ -151,7 +151,8 @@ SCENARIOS = [
         Day(1, expect={"INV-1": {"Next Action Date": at(2)}}, drafts=set()),
         Day(6, edits={"INV-1": {"Amount Paid": 12000}},
             expect={"INV-1": {"Status": "Paid", "Escalation": None}}, drafts=set(),
-            events=[("INV-1", "Status changed"), ("INV-1", "Escalation cleared")]),
+            events=[("INV-1", "Payment received"), ("INV-1", "Status changed"),
+                    ("INV-1", "Escalation cleared")]),
     ]),
     Scenario("closed as written off", [invoice(due=at(-200), Stage="Day 30",
                                                 Escalation="Leadership")], [
