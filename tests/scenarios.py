@@ -66,7 +66,7 @@ SCENARIOS = [
         Day(0, expect={"INV-1": {"Status": "Sent", "Stage": None,
                                  "Next Action": "Send the Pre-due reminder (pre_due)",
                                  "Next Action Date": at(1)}},
-            drafts=set(), events=[("INV-1", "Payment received"), ("INV-1", "Status changed")]),
+            drafts=set(), events=[("INV-1", "Status changed")]),
         Day(1, expect={"INV-1": {"Status": "Due soon", "Stage": "Pre-due"}},
             drafts={"INV-1-pre_due"}, events=[("INV-1", "Email drafted"),
                                               ("INV-1", "Status changed")]),
