@@ -1,4 +1,4 @@
-"""The Aging and Review sheets, and `sheetsync report` in text, JSON and CSV."""
+"""The Aging and Review sheets, and `sheetsync report` in text, JSON and CSV (same content)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,12 @@ from decimal import Decimal
 from typing import Any
 
 from .backends.base import CellValue
-from .plan import Outcome, Plan
-from .schema import CLOSED, REVIEW_HEADERS, Status
+from .metrics import FORMULAS, compute, receivable
+from .plan import Plan
+from .schema import REVIEW_HEADERS
 from .settings import Settings
+
+TOP_OVERDUE = 10
 
 
 def bucket_labels(settings: Settings) -> list[str]:
@@ -25,56 +28,63 @@ def bucket_labels(settings: Settings) -> list[str]:
     return labels
 
 
-def _receivable(o: Outcome) -> bool:
-    """Issued, open and positive: what aging counts (credit notes and unsent work are not AR)."""
-    return (o.status not in CLOSED and o.status not in (Status.READY, Status.BLOCKED)
-            and o.balance is not None and o.balance > 0)
-
-
-def aging_table(plan: Plan, settings: Settings) -> dict[str, Any]:
+def build_report(plan: Plan, settings: Settings) -> dict[str, Any]:
+    """Everything the Aging sheet and `report` show, as plain data."""
     labels = bucket_labels(settings)
     rows: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(
         lambda: dict.fromkeys(labels, Decimal(0)))
+    reasons: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
     for o in plan.outcomes:
-        if _receivable(o) and o.aging:
+        if receivable(o) and o.aging:
             rows[(o.invoice.customer, o.currency)][o.aging] += o.balance or Decimal(0)
+            if o.days_overdue:
+                reasons[(o.invoice.reason or "(no reason given)", o.currency)].append(
+                    o.balance or Decimal(0))
     totals: dict[str, dict[str, Decimal]] = defaultdict(lambda: dict.fromkeys(labels, Decimal(0)))
     for (_customer, currency), buckets in rows.items():
         for label, amount in buckets.items():
             totals[currency][label] += amount
     ordered = sorted(rows.items(), key=lambda item: (item[0][1], item[0][0].casefold()))
+    overdue = sorted((o for o in plan.outcomes if receivable(o) and o.days_overdue),
+                     key=lambda o: (-(o.days_overdue or 0), -(o.balance or 0)))
     return {
+        "as_of": plan.today.isoformat(),
         "buckets": labels,
-        "customers": [
-            {"customer": c, "currency": cur, **{k: v for k, v in b.items()},
-             "total": sum(b.values(), Decimal(0))} for (c, cur), b in ordered],
-        "totals": [
-            {"currency": cur, **b, "total": sum(b.values(), Decimal(0)),
-             "overdue_percent": _percent(sum((v for k, v in b.items() if k != "Current"),
-                                             Decimal(0)),
-                                         sum(b.values(), Decimal(0)))}
-            for cur, b in sorted(totals.items())],
+        "customers": [{"customer": c, "currency": cur, **b, "total": sum(b.values(), Decimal(0))}
+                      for (c, cur), b in ordered],
+        "totals": [{"currency": cur, **b, "total": sum(b.values(), Decimal(0))}
+                   for cur, b in sorted(totals.items())],
+        "metrics": [{"measure": name, "currency": m.currency, "value": value,
+                     "formula": FORMULAS[name]}
+                    for m in compute(plan.outcomes, plan.today) for name, value in m.rows()],
+        "top_overdue": [{"invoice": o.invoice.number, "customer": o.invoice.customer,
+                         "currency": o.currency, "balance": o.balance,
+                         "days_overdue": o.days_overdue, "status": str(o.status),
+                         "owner": o.next_action_owner} for o in overdue[:TOP_OVERDUE]],
+        "delays_by_reason": [{"reason": r, "currency": cur, "invoices": len(v),
+                              "balance": sum(v, Decimal(0))}
+                             for (r, cur), v in sorted(reasons.items())],
     }
 
 
-def _percent(part: Decimal, whole: Decimal) -> Decimal:
-    return (part * 100 / whole).quantize(Decimal("0.1")) if whole else Decimal(0)
-
-
 def aging_rows(plan: Plan, settings: Settings) -> list[list[CellValue]]:
-    table = aging_table(plan, settings)
-    labels: list[str] = table["buckets"]
+    report = build_report(plan, settings)
+    labels: list[str] = report["buckets"]
     rows: list[list[CellValue]] = [["Customer", "Currency", *labels, "Total"]]
-    for r in table["customers"]:
+    for r in report["customers"]:
         rows.append([r["customer"], r["currency"], *(r[k] for k in labels), r["total"]])
-    for t in table["totals"]:
+    for t in report["totals"]:
         rows.append(["Total", t["currency"], *(t[k] for k in labels), t["total"]])
-    rows.append([])
-    rows.append(["Measure", "Currency", "Value"])
-    for t in table["totals"]:
-        rows.append(["Total AR", t["currency"], t["total"]])
-        rows.append(["Overdue %", t["currency"], t["overdue_percent"]])
-    rows.append(["As of", plan.today.isoformat()])
+    rows += [[], ["Measure", "Currency", "Value", "How it is computed"]]
+    rows += [[m["measure"], m["currency"], m["value"], m["formula"]] for m in report["metrics"]]
+    rows += [[], ["Top overdue", "Currency", "Balance", "Days overdue", "Status", "Owner",
+                  "Customer"]]
+    rows += [[t["invoice"], t["currency"], t["balance"], t["days_overdue"], t["status"],
+              t["owner"], t["customer"]] for t in report["top_overdue"]]
+    rows += [[], ["Delays by reason", "Currency", "Overdue invoices", "Overdue balance"]]
+    rows += [[d["reason"], d["currency"], d["invoices"], d["balance"]]
+             for d in report["delays_by_reason"]]
+    rows += [[], ["As of", report["as_of"]]]
     return rows
 
 
@@ -88,33 +98,41 @@ def review_rows(plan: Plan) -> list[list[CellValue]]:
 
 
 def _plain(value: object) -> object:
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
+    return float(value) if isinstance(value, Decimal) else value
 
 
 def render_report(plan: Plan, settings: Settings, fmt: str) -> str:
-    table = aging_table(plan, settings)
-    labels: list[str] = table["buckets"]
+    report = build_report(plan, settings)
     if fmt == "json":
-        return json.dumps(table, default=_plain, indent=2)
+        return json.dumps(report, default=_plain, indent=2) + "\n"
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["customer", "currency", *labels, "total"])
-        for r in table["customers"]:
-            writer.writerow([r["customer"], r["currency"], *(r[k] for k in labels), r["total"]])
-        for t in table["totals"]:
-            writer.writerow(["TOTAL", t["currency"], *(t[k] for k in labels), t["total"]])
+        for row in aging_rows(plan, settings):
+            writer.writerow(["" if v is None else v for v in row])
         return out.getvalue()
-    width = max([len("Customer")] + [len(r["customer"]) for r in table["customers"]])
+    return _text(report)
+
+
+def _text(report: dict[str, Any]) -> str:
+    labels: list[str] = report["buckets"]
+    width = max([len("Customer")] + [len(r["customer"]) for r in report["customers"]])
     head = f"{'Customer':<{width}}  Cur " + "".join(f"{k:>12}" for k in [*labels, "Total"])
-    lines = [f"Aging as of {plan.today.isoformat()}", head, "-" * len(head)]
-    for r in table["customers"]:
+    lines = [f"Aging as of {report['as_of']}", head, "-" * len(head)]
+    for r in report["customers"] + [dict(t, customer="TOTAL") for t in report["totals"]]:
         lines.append(f"{r['customer']:<{width}}  {r['currency']:<3} " + "".join(
-            f"{r[k]:>12,.2f}" for k in labels) + f"{r['total']:>12,.2f}")
-    for t in table["totals"]:
-        lines.append(f"{'TOTAL':<{width}}  {t['currency']:<3} " + "".join(
-            f"{t[k]:>12,.2f}" for k in labels) + f"{t['total']:>12,.2f}"
-            + f"   overdue {t['overdue_percent']}%")
+            f"{r[k]:>12,.2f}" for k in [*labels, "total"]))
+    lines += ["", "Measures"]
+    for m in report["metrics"]:
+        value = "n/a" if m["value"] is None else f"{m['value']:,}"
+        lines.append(f"  {m['measure']:<24} {m['currency']:<3} {value:>14}   {m['formula']}")
+    lines += ["", "Top overdue"]
+    for t in report["top_overdue"]:
+        lines.append(f"  {t['invoice']:<12} {t['customer'][:24]:<24} {t['currency']:<3} "
+                     f"{t['balance']:>12,.2f} {t['days_overdue']:>5} days  {t['status']:<14} "
+                     f"{t['owner']}")
+    lines += ["", "Delays by reason"]
+    for d in report["delays_by_reason"]:
+        lines.append(f"  {d['reason']:<26} {d['currency']:<3} {d['invoices']:>4} invoices "
+                     f"{d['balance']:>12,.2f}")
     return "\n".join(lines) + "\n"

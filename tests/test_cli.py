@@ -116,10 +116,12 @@ def test_report_formats(demo: Path, fmt: str) -> None:
             r["total"] for r in data["customers"] if r["currency"] == "USD"))
     elif fmt == "csv":
         rows = list(csv.reader(io.StringIO(out)))
-        assert rows[0][:3] == ["customer", "currency", "Current"]
-        assert any(r[0] == "TOTAL" for r in rows)
+        assert rows[0][:3] == ["Customer", "Currency", "Current"]
+        assert any(r and r[0] == "Total" for r in rows)
+        assert any(r and r[0] == "DSO (countback)" for r in rows)
     else:
         assert out.startswith(f"Aging as of {TODAY}") and "TOTAL" in out
+        assert "DSO (countback)" in out and "Top overdue" in out
 
 
 @pytest.mark.parametrize(("setup", "message"), [
