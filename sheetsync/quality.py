@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from .model import Finding
@@ -66,18 +67,19 @@ def quality_findings(planner: _Planner, outcomes: list[Outcome]) -> list[Finding
             found.append(_finding(o, "late fee", f"late fee of {o.late_fee} {o.currency} "
                                   "proposed", "Approve and invoice it, or waive it",
                                   "Late Fee"))
-    late_count: dict[str, int] = {}
+    late: dict[str, Counter[str]] = {}
     for o in outcomes:
         inv = o.invoice
         paid_late = inv.paid_on is not None and o.due is not None and inv.paid_on > o.due
         if (o.days_overdue or 0) > 0 or paid_late:
-            ckey = inv.customer_key
-            late_count[ckey] = late_count.get(ckey, 0) + 1
+            late.setdefault(inv.customer_key, Counter())[inv.reason or "no reason given"] += 1
     for key, customer in planner.t.customers.items():
-        count = late_count.get(key, 0)
+        reasons = late.get(key, Counter())
+        count = sum(reasons.values())
         if count >= REPEATEDLY_LATE:
+            why = ", ".join(f"{r} ×{n}" for r, n in reasons.most_common())
             found.append(Finding(
-                "repeatedly late", f"{count} invoices paid late or overdue",
+                "repeatedly late", f"{count} invoices paid late or overdue ({why})",
                 "Review terms, ask for a deposit or a payment plan", CUSTOMERS, customer.row,
                 customer=customer.name, owner=customer.account_owner))
     return found
