@@ -10,21 +10,12 @@ import holidays
 
 class BusinessCalendar:
     def __init__(self, country: str = "") -> None:
+        """`country` must pass `check_country` (the engine checks and falls back to none)."""
         self.country = country.strip().upper()
-        if self.country:
-            # Raises NotImplementedError for an unknown country; `check_country` turns that
-            # into a message before we get here.
-            holidays.country_holidays(self.country)
-        self._holidays: dict[int, frozenset[dt.date]] = {}
         self._added: dict[tuple[dt.date, int], dt.date] = {}  # a tracker asks for few dates
 
     def _year(self, year: int) -> frozenset[dt.date]:
-        days = self._holidays.get(year)
-        if days is None:
-            days = frozenset(holidays.country_holidays(self.country, years=year)) \
-                if self.country else frozenset()
-            self._holidays[year] = days
-        return days
+        return _holidays(self.country, year)
 
     def is_business_day(self, day: dt.date) -> bool:
         return day.weekday() < 5 and day not in self._year(day.year)
@@ -48,6 +39,14 @@ class BusinessCalendar:
         for _ in range(business_days):
             day = self.on_or_after(day + dt.timedelta(days=1))
         return day
+
+
+@lru_cache(maxsize=64)
+def _holidays(country: str, year: int) -> frozenset[dt.date]:
+    """Building a country's holidays takes milliseconds; a sync asks for a year or two."""
+    if not country:
+        return frozenset()
+    return frozenset(holidays.country_holidays(country, years=year))
 
 
 @lru_cache(maxsize=1)

@@ -45,6 +45,9 @@ class Lanes:
         self.lane: dict[int, Status | str] = {}
         self.overdue_count: dict[str, int] = {}
         self.has_paid: set[str] = set()
+        # Per-cadence lookups, computed once per run rather than once per invoice.
+        self._names: dict[int, dict[str, CadenceStep]] = {}
+        self._escalate_at: dict[int, tuple[int | None, int | None]] = {}
         for o in outcomes:
             lane = self._lane(o)
             self.lane[id(o)] = lane
@@ -134,7 +137,7 @@ class Lanes:
                         call_step = step
                         p.log(o, "Call due", f"{step.name}: call {self._contact(o)}")
         if call_step is None and o.stage:
-            taken = next((s for s in steps if s.name.casefold() == o.stage.casefold()), None)
+            taken = self._steps_by_name(steps).get(o.stage.casefold())
             call_step = taken if taken and taken.action == "Call" else None
 
         # Courtesy note for large invoices and new customers, once, while not yet due.
@@ -170,6 +173,18 @@ class Lanes:
         self._next_action(o, lane, pending, call_step, since)
 
     # -- pieces -------------------------------------------------------------------------------
+
+    def _steps_by_name(self, steps: list[CadenceStep]) -> dict[str, CadenceStep]:
+        found = self._names.get(id(steps))
+        if found is None:
+            found = self._names[id(steps)] = {s.name.casefold(): s for s in steps}
+        return found
+
+    def _offsets(self, steps: list[CadenceStep]) -> tuple[int | None, int | None]:
+        found = self._escalate_at.get(id(steps))
+        if found is None:
+            found = self._escalate_at[id(steps)] = escalation_offsets(steps)
+        return found
 
     def _courtesy_due(self, o: Outcome) -> bool:
         """On the send date; a few days' grace so a weekend without syncs does not lose it."""
@@ -232,7 +247,7 @@ class Lanes:
             return "Account owner", f"promise to pay by {o.invoice.promised_date} was broken"
         if lane != _OPEN or days < 1:
             return "", ""
-        account_at, leadership_at = escalation_offsets(steps)
+        account_at, leadership_at = self._offsets(steps)
         balance = o.balance or Decimal(0)
         ckey = o.invoice.customer_key
         if leadership_at is not None and days >= leadership_at:

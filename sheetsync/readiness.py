@@ -13,6 +13,7 @@ from babel.numbers import list_currencies
 from .model import Customer, Finding, Invoice
 from .schema import INVOICES
 
+_NOTHING: frozenset[str | None] = frozenset()
 _NET = re.compile(r"^net\s*(\d{1,3})(\s*eom)?$")
 
 
@@ -54,11 +55,12 @@ def check_readiness(inv: Invoice, customer: Customer | None, terms: str, currenc
     """Problems that stop this invoice from being sent or chased (beyond unreadable cells,
     which `parse` already recorded)."""
     found: list[Finding] = []
-    unreadable = {p.column for p in inv.problems}
-    for column, value in (("Invoice #", inv.number), ("Customer", inv.customer),
-                          ("Invoice Date", inv.invoice_date), ("Amount", inv.amount)):
-        if (value is None or value == "") and column not in unreadable:
-            found.append(_finding(inv, f"{column} is blank", f"Fill in {column}", column))
+    unreadable = {p.column for p in inv.problems} if inv.problems else _NOTHING
+    if not (inv.number and inv.customer and inv.invoice_date and inv.amount is not None):
+        for column, value in (("Invoice #", inv.number), ("Customer", inv.customer),
+                              ("Invoice Date", inv.invoice_date), ("Amount", inv.amount)):
+            if (value is None or value == "") and column not in unreadable:
+                found.append(_finding(inv, f"{column} is blank", f"Fill in {column}", column))
     if duplicate_of is not None:
         found.append(_finding(inv, f'Invoice # "{inv.number}" is also on row {duplicate_of}',
                               "Give each invoice its own number", "Invoice #"))
