@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -70,17 +70,39 @@ def day(value: dt.date | None, locale: str) -> str:
     return format_date(value, format="medium", locale=locale) if value else ""
 
 
-def invoice_context(o: Outcome, locale: str) -> dict[str, Any]:
+class LazyFields(Mapping[str, Any]):
+    """Template variables formatted on first use: a template names three or four of an
+    invoice's twelve fields, and Babel formatting is most of a draft's cost."""
+
+    def __init__(self, makers: dict[str, Callable[[], Any]]) -> None:
+        self._makers = makers
+        self._values: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._values:
+            self._values[key] = self._makers[key]()
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._makers)
+
+    def __len__(self) -> int:
+        return len(self._makers)
+
+
+def invoice_context(o: Outcome, locale: str) -> LazyFields:
     inv = o.invoice
-    return {
-        "number": inv.number, "date": day(inv.invoice_date, locale),
-        "due_date": day(o.due, locale), "amount": money(inv.amount, o.currency, locale),
-        "balance": money(o.balance, o.currency, locale),
-        "amount_paid": money(inv.amount_paid or Decimal(0), o.currency, locale),
-        "currency": o.currency, "days_overdue": o.days_overdue or 0,
-        "po_number": inv.po_number, "promised_date": day(inv.promised_date, locale),
-        "dispute": inv.dispute, "plan": inv.plan,
-    }
+    return LazyFields({
+        "number": lambda: inv.number, "date": lambda: day(inv.invoice_date, locale),
+        "due_date": lambda: day(o.due, locale),
+        "amount": lambda: money(inv.amount, o.currency, locale),
+        "balance": lambda: money(o.balance, o.currency, locale),
+        "amount_paid": lambda: money(inv.amount_paid or Decimal(0), o.currency, locale),
+        "currency": lambda: o.currency, "days_overdue": lambda: o.days_overdue or 0,
+        "po_number": lambda: inv.po_number,
+        "promised_date": lambda: day(inv.promised_date, locale),
+        "dispute": lambda: inv.dispute, "plan": lambda: inv.plan,
+    })
 
 
 def message_domain(from_email: str) -> str:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .backends.base import CellValue
 from .errors import WorkbookError
 from .schema import SETTINGS, header_key
-from .values import parse_amount, parse_date, parse_flag, text
+from .values import parse_amount, parse_date, parse_emails, parse_flag, text
 
 
 class Settings(BaseModel):
@@ -49,6 +49,22 @@ class Settings(BaseModel):
     group_emails: bool = Field(False, alias="Group emails per customer")
     payment_instructions: str = Field("", alias="Payment instructions")
     last_sync: dt.date | None = Field(None, alias="Last sync")
+
+    @field_validator("from_email", "reply_to")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        """These go into email headers: one plain address or nothing."""
+        addresses = parse_emails(value)
+        if len(addresses) > 1:
+            raise ValueError("must be a single email address")
+        return addresses[0] if addresses else ""
+
+    @field_validator("from_name", "company_name")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if any(ord(ch) < 32 for ch in value) or len(value) > 200:
+            raise ValueError("must be one line of at most 200 characters")
+        return value
 
     @field_validator("aging_buckets", mode="before")
     @classmethod

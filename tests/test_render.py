@@ -132,3 +132,17 @@ def test_outbox_never_writes_a_draft_twice(tmp_path: Path) -> None:
     assert sink.create(changed, None, TODAY) == name
     assert (tmp_path / name).read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == [name]  # no temp files left behind
+
+
+def test_non_ascii_subject_and_sender_are_encoded_and_read_back(tmp_path: Path) -> None:
+    de = dict(CUSTOMER, Language="de", Currency="EUR")
+    backend = workbook([invoice(due=TODAY - 7 * DAY, Stage="Day 1")], customers=[de],
+                       settings={"From name": "Büro Müller"})
+    sync(backend, TODAY, outbox=tmp_path)
+    raw = next(tmp_path.glob("*.eml")).read_bytes()
+    assert raw.isascii()
+    msg = email.message_from_bytes(raw, policy=policy.default)
+    assert msg["From"] == "Büro Müller <ar@acme.example>"
+    assert "INV-1" in msg["Subject"] and not msg["Subject"].isascii()
+    body = msg.get_content()
+    assert "1.000,00\xa0€" in body and body.startswith("Guten Tag Pat")

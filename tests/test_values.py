@@ -94,3 +94,20 @@ def test_flag_refuses_other_text() -> None:
 @pytest.mark.parametrize(("a", "b"), [(1001.0, "1001"), (" INV-1 ", "inv-1"), ("A  B", "a b")])
 def test_keys_match_loosely(a: object, b: object) -> None:
     assert key_text(a) == key_text(b)
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("From email", "ar@@x", '"From email" "ar@@x" is not a valid email address'),
+    ("Reply-To", "a@b.example\r\nBcc: x@y.example", "cannot have"),
+    ("From name", "A\nBcc: x@y.example", "must be one line"),
+    ("Due soon days", "soon", '"soon" is not a number'),
+    ("Aging buckets", "30, 15", "increasing whole numbers"),
+])
+def test_settings_that_reach_headers_or_rules_are_validated(name: str, value: str,
+                                                            message: str) -> None:
+    from sheetsync.errors import WorkbookError
+    from sheetsync.settings import parse_settings
+
+    with pytest.raises(WorkbookError, match=r'Settings row 7, column "Value"') as err:
+        parse_settings([(7, name, value)])
+    assert message in str(err.value)

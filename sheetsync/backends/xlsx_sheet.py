@@ -276,6 +276,9 @@ def read_sheet(stream: IO[bytes], name: str, shared: Lookup) -> RawSheet:
     return sheet
 
 
+_UNSET = object()
+
+
 class _Row:
     __slots__ = ("num", "lead", "raw", "cells", "edits")
 
@@ -295,6 +298,8 @@ class Worksheet:
         self.changed = False
         self._orphans: dict[str, tuple[str, str]] = {}  # shared-formula si → (text, master ref)
         self._col_styles: list[tuple[int, int, str]] | None = None
+        self._col_style_bytes: dict[int, bytes | None] = {}
+        self._row_styles: dict[tuple[int, bytes], object] = {}
         self._extent: list[int] = []  # min row, min col, max row, max col written
         self._replaced = self._inserted = False
         declared = _ENCODING.match(data)
@@ -659,11 +664,21 @@ class Worksheet:
         return attrs, (repr(serial) if with_time else str(int(serial))).encode()
 
     def _default_style(self, row: _Row, col: int) -> bytes | None:
-        start = _attrs(row.raw[:row.raw.index(b">")])
-        if start.get(b"customFormat") in (b"1", b"true") and start.get(b"s"):
-            return start[b"s"]
-        style = self._col_style(col)
-        return style.encode() if style else None
+        """The style a new cell takes: its row's, when the row has one, else its column's.
+        Memoised: a first sync creates a dozen cells in each of thousands of rows."""
+        key = (row.num, row.raw[:row.raw.index(b">")])
+        row_style = self._row_styles.get(key, _UNSET)
+        if row_style is _UNSET:
+            start = _attrs(key[1])
+            row_style = start[b"s"] if start.get(b"customFormat") in (b"1", b"true") \
+                and start.get(b"s") else None
+            self._row_styles[key] = row_style
+        if row_style is not None:
+            return row_style  # type: ignore[return-value]
+        if col not in self._col_style_bytes:
+            style = self._col_style(col)
+            self._col_style_bytes[col] = style.encode() if style else None
+        return self._col_style_bytes[col]
 
     def _col_style(self, col: int) -> str | None:
         if self._col_styles is None:

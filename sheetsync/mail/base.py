@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import quopri
 from dataclasses import dataclass
-from email.charset import QP, Charset
 from email.header import Header
-from email.message import Message
-from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, parseaddr
 from typing import Protocol
 
@@ -49,41 +47,44 @@ def thread_subject(subject: str, prior: PriorMessage | None) -> str:
     return f"Re: {base}"
 
 
-_UTF8_QP = Charset("utf-8")
-_UTF8_QP.body_encoding = QP  # readable in a text editor, unlike base64
-
-
 def build_message(draft: RenderedDraft, prior: PriorMessage | None, today: dt.date,
-                  fallback_parent: str = "") -> Message:
-    """An RFC 5322 draft. `X-Unsent: 1` makes Outlook open the .eml as a message to send.
+                  fallback_parent: str = "") -> bytes:
+    """An RFC 5322 draft as bytes (quoted-printable UTF-8 text, readable in an editor).
+    `X-Unsent: 1` makes Outlook open the .eml as a message to send.
 
-    Built with the compat32 classes: 4x faster than EmailMessage, which matters on a first
-    sync that drafts thousands of reminders. Every header value is single-line by now
-    (addresses validated, subjects flattened), and non-ASCII ones are RFC 2047 encoded."""
-    msg = MIMEText(draft.body, "plain", _UTF8_QP)  # type: ignore[arg-type]  # typeshed: str only
-    msg["From"] = _encoded_address(draft.from_addr)
-    msg["To"] = ", ".join(draft.to)
+    Written by hand rather than through email.generator, which spends most of a first sync
+    re-folding headers: every value here is one line already (addresses validated, subjects
+    flattened) and only non-ASCII text needs RFC 2047 encoding."""
+    headers = [("From", _address(draft.from_addr)), ("To", ", ".join(draft.to))]
     if draft.cc:
-        msg["Cc"] = ", ".join(draft.cc)
+        headers.append(("Cc", ", ".join(draft.cc)))
     if draft.reply_to:
-        msg["Reply-To"] = draft.reply_to
-    msg["Subject"] = _encoded(thread_subject(draft.subject, prior))  # type: ignore[assignment]
-    msg["Date"] = format_datetime(dt.datetime.combine(today, dt.time(9, 0), dt.UTC))
-    msg["Message-ID"] = draft.message_id
+        headers.append(("Reply-To", _address(draft.reply_to)))
+    headers += [
+        ("Subject", _text(thread_subject(draft.subject, prior))),
+        ("Date", format_datetime(dt.datetime.combine(today, dt.time(9, 0), dt.UTC))),
+        ("Message-ID", draft.message_id),
+    ]
     parent = prior.message_id if prior else fallback_parent
     if parent:
         references = (*prior.references, parent) if prior else (parent,)
-        msg["In-Reply-To"] = parent
-        msg["References"] = " ".join(references)
-    msg["X-Unsent"] = "1"
-    msg["X-Sheetsync-Draft"] = draft.request.draft_id
-    return msg
+        headers += [("In-Reply-To", parent), ("References", "\n ".join(references))]
+    headers += [("X-Unsent", "1"), ("X-Sheetsync-Draft", draft.request.draft_id),
+                ("MIME-Version", "1.0"), ("Content-Type", 'text/plain; charset="utf-8"'),
+                ("Content-Transfer-Encoding", "quoted-printable")]
+    lines = []
+    for name, value in headers:
+        if "\r" in value or "\n" in value.replace("\n ", ""):
+            raise ValueError(f"{name} header would span lines")  # never from validated input
+        lines.append(f"{name}: {value}")
+    body = quopri.encodestring(draft.body.encode("utf-8"))
+    return ("\n".join(lines) + "\n\n").encode("ascii") + body
 
 
-def _encoded(value: str) -> str | Header:
-    return value if value.isascii() else Header(value, "utf-8")
+def _text(value: str) -> str:
+    return value if value.isascii() else Header(value, "utf-8").encode(linesep="\n")
 
 
-def _encoded_address(value: str) -> str:
+def _address(value: str) -> str:
     name, address = parseaddr(value)
     return formataddr((name, address), charset="utf-8") if name else address

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
 from email import policy
 from email.parser import BytesHeaderParser
 from pathlib import Path
@@ -55,14 +54,13 @@ class OutboxSink:
         parent = ""
         if prior is None and draft.request.reply_to_draft:
             parent = message_id(draft.request.reply_to_draft, self.from_email)
-        data = build_message(draft, prior, today, parent).as_bytes()
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".draft-", suffix=".tmp")
+        data = build_message(draft, prior, today, parent)
+        tmp = self.folder / f".{path.name}.tmp"  # one writer per draft id: no random name
         try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+            tmp.write_bytes(data)
             os.replace(tmp, path)  # readers never see a half-written draft
             self.written += 1
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
             raise
         return path.name
