@@ -99,6 +99,9 @@ def sync(target: Target, today: dt.date | None = None, *,
     if check_lock is not None and not dry_run:
         check_lock()
     raw, tracker = load(backend, with_reports=True)
+    for name in INPUT_SHEETS:  # parsed now; only the report sheets and Settings are needed
+        if name != SETTINGS:
+            raw.sheets.pop(name, None)
     day = today or today_in(tracker.settings)
     the_plan = make_plan(tracker, day)
     rendered = [render_draft(request, tracker, day) for request in the_plan.drafts]
