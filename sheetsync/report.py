@@ -77,12 +77,13 @@ def aging_rows(plan: Plan, settings: Settings) -> list[list[CellValue]]:
         rows.append(["Total", t["currency"], *(t[k] for k in labels), t["total"]])
     rows += [[], ["Measure", "Currency", "Value", "How it is computed"]]
     rows += [[m["measure"], m["currency"], m["value"], m["formula"]] for m in report["metrics"]]
-    rows += [[], ["Top overdue", "Currency", "Balance", "Days overdue", "Status", "Owner",
+    # Counts sit in column B: the template formats columns C onwards as amounts.
+    rows += [[], ["Top overdue", "Days overdue", "Currency", "Balance", "Status", "Owner",
                   "Customer"]]
-    rows += [[t["invoice"], t["currency"], t["balance"], t["days_overdue"], t["status"],
+    rows += [[t["invoice"], t["days_overdue"], t["currency"], t["balance"], t["status"],
               t["owner"], t["customer"]] for t in report["top_overdue"]]
-    rows += [[], ["Delays by reason", "Currency", "Overdue invoices", "Overdue balance"]]
-    rows += [[d["reason"], d["currency"], d["invoices"], d["balance"]]
+    rows += [[], ["Delays by reason", "Overdue invoices", "Currency", "Overdue balance"]]
+    rows += [[d["reason"], d["invoices"], d["currency"], d["balance"]]
              for d in report["delays_by_reason"]]
     rows += [[], ["As of", report["as_of"]]]
     return rows
