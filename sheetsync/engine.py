@@ -8,6 +8,7 @@ A second run on the same day with no edits therefore plans nothing.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 import gc
 import hashlib
 import re
@@ -115,7 +116,9 @@ class _Planner:
         duplicate_of = None
         if inv.key[0] and len(same_key_rows) > 1:
             duplicate_of = next(r for r in same_key_rows if r != inv.row)
-        problems = inv.problems + check_readiness(inv, customer, terms, currency, duplicate_of)
+        problems = [replace(p, customer=inv.customer) if not p.customer else p
+                    for p in inv.problems] if inv.problems else []
+        problems += check_readiness(inv, customer, terms, currency, duplicate_of)
         days = None
         if due is not None and balance is not None and balance > 0 and inv.sent_on is not None:
             days = (self.today - due).days if self.today > due else None
