@@ -8,10 +8,10 @@ A second run on the same day with no edits therefore plans nothing.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 import gc
 import hashlib
 import re
+from dataclasses import replace
 
 from .backends.base import CellValue
 from .calendar import BusinessCalendar, check_country
