@@ -46,6 +46,10 @@ def next_action(lanes: Lanes, o: Outcome, lane: Status | str, pending: CadenceSt
                 p.business(escalated_since, s.escalation_decision_days), person)
     if o.status == Status.DISPUTED:
         deadline = lanes._dispute_deadline(o)
+        ack_by = p.business(since, s.dispute_ack_days)
+        if lanes.today <= ack_by and o.draft and "-dispute_ack-" in o.draft:
+            return (f"Send the dispute acknowledgement by {ack_by}, then resolve: "
+                    f"{inv.dispute[:200]}", ack_by, ar_owner)
         owner = p.person(inv.resolver) if inv.resolver else ar_owner
         return f"Resolve dispute: {inv.dispute[:200]}", p.business(deadline), owner
     if o.status == Status.ON_HOLD:

@@ -360,3 +360,13 @@ def test_statement_lists_each_invoice_with_totals_per_currency() -> None:
     for number in ("A", "B", "E"):
         assert number in body
     assert "€250.00" in body and "$150.00" in body
+
+
+def test_hold_longer_than_30_days_gets_a_review_row() -> None:
+    held = invoice(due=TODAY - 60 * DAY, Hold="Y", Status="On hold",
+                   **{"Status Since": TODAY - 31 * DAY})
+    p = run([held])
+    assert [f.message for f in p.findings if f.check == "hold"] == [
+        f"on hold since {TODAY - 31 * DAY}"]
+    p = run([dict(held, **{"Status Since": TODAY - 30 * DAY})])
+    assert [f for f in p.findings if f.check == "hold"] == []
