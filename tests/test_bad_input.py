@@ -126,13 +126,21 @@ def test_bad_values_are_flagged_on_their_row_and_the_rest_syncs(tracker: Path,
     assert any(w and w.endswith(", Amount") for w in where)
 
 
-def test_merged_cells_and_formulas_in_input_cells(tmp_path: Path) -> None:
-    path = tmp_path / "t.xlsx"
+def demo_with_formula(path: Path) -> tuple[Any, dict[str, int]]:
+    """A demo tracker whose first Amount is a formula (openpyxl stores no computed value);
+    returns the open workbook and the Invoices header columns."""
     init(path, demo=True, today=TODAY)
     wb = openpyxl.load_workbook(path)
     ws = wb["Invoices"]
     head = {c.value: c.column for c in ws[1] if c.value}
-    ws.cell(2, head["Amount"]).value = "=1000+234.5"  # no cached value: openpyxl writes none
+    ws.cell(2, head["Amount"]).value = "=1000+234.5"
+    return wb, head
+
+
+def test_merged_cells_and_formulas_in_input_cells(tmp_path: Path) -> None:
+    path = tmp_path / "t.xlsx"
+    wb, head = demo_with_formula(path)
+    ws = wb["Invoices"]
     ws.merge_cells(start_row=3, start_column=head["Notes"], end_row=4,
                    end_column=head["Notes"])
     wb.save(path)
@@ -148,11 +156,7 @@ def test_merged_cells_and_formulas_in_input_cells(tmp_path: Path) -> None:
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is installed by CI")
 def test_formula_values_computed_by_a_real_spreadsheet_are_used(tmp_path: Path) -> None:
     path = tmp_path / "src.xlsx"
-    init(path, demo=True, today=TODAY)
-    wb = openpyxl.load_workbook(path)
-    ws = wb["Invoices"]
-    head = {c.value: c.column for c in ws[1] if c.value}
-    ws.cell(2, head["Amount"]).value = "=1000+234.5"
+    wb, head = demo_with_formula(path)
     wb.save(path)
     out = tmp_path / "calc"
     subprocess.run(["soffice", "--headless", "--calc", "--convert-to", "xlsx", "--outdir",
