@@ -110,13 +110,13 @@ class Lanes:
             if not inv.reason:
                 o.flags.append("dispute has no Reason")
 
-        # Cadence: only the open lane (and a broken promise after its first day) is chased.
+        # Cadence: only the open lane is chased. Paused lanes keep their Stage, so they come
+        # back at the step their age calls for; a broken promise is a person's call.
         o.stage = prev_stage
         call_step: CadenceStep | None = None
         pending: CadenceStep | None = None
         drafted_today = 0
-        entering = lane != _OPEN and prev_status != str(getattr(lane, "value", lane))
-        # A broken promise is a person's call (escalated), not the cadence's.
+        entering = lane != _OPEN and prev_status != str(lane)
         chase = lane == _OPEN
         if o.due is not None and o.balance is not None and o.balance > 0 and lane not in (
                 Status.READY, Status.BLOCKED):
