@@ -385,6 +385,7 @@ def _settings_touches(ws: Worksheet) -> None:
             ws.add_data_validation(dv)
         if name == "Last sync":
             value.fill = _ENGINE_FILL
+            value.number_format = DATE_FORMAT  # the sync writes a date here
             value.comment = Comment(ENGINE_NOTE, "sheetsync", width=220, height=60)
 
 
