@@ -514,12 +514,102 @@ def test_prefixed_namespace_and_cells_without_r(tmp_path: Path) -> None:
     root = etree.fromstring(xml)
     assert {el.prefix for el in root.iter()} == {"x"}  # no default-namespace strays
     assert b'<x:dimension ref="A1:D4"/>' in xml
+    assert b'\n<x:row><x:c t="inlineStr"><x:is><x:t>INV-1</x:t></x:is></x:c></x:row>\n' in xml
     raw = XlsxBackend(path).read(["Invoices"]).sheets["Invoices"]
     assert raw.header == ["Invoice #", "Status", "Owner", "Due"]
     assert raw.rows == [(2, ["INV-1", None, None, None]), (3, ["INV-2", "Paid", "Ana", None]),
                         (4, ["INV-3", True, None, 46027])]
     assert _values(path, "Invoices")[2:] == [["INV-2", "Paid", "Ana", None],
                                              ["INV-3", True, None, dt.datetime(2026, 1, 5)]]
+
+
+def test_cells_placed_by_position_keep_their_column(tmp_path: Path) -> None:
+    """A cell without `r` is in the column after the one before it: removing or adding a cell
+    in front of it must not move it."""
+    sheet = (f'<worksheet xmlns="{MAIN}"><sheetData><row r="1">'
+             + "".join(f'<c r="{c}1" t="inlineStr"><is><t>{h}</t></is></c>' for c, h in
+                       zip("ABCD", ["Invoice #", "Status", "Amount", "Note"], strict=True))
+             + '</row><row r="2"><c r="A2" t="inlineStr"><is><t>INV-1</t></is></c><c r="B2" '
+             't="inlineStr"><is><t>Sent</t></is></c><c><v>10</v></c></row><row r="3"><c r="A3" '
+             't="inlineStr"><is><t>INV-2</t></is></c><c r="B3" t="inlineStr"><is><t>Sent</t></is>'
+             '</c><c><v>20</v></c></row></sheetData></worksheet>')
+    path = handmade(tmp_path, [("Invoices", "xl/worksheets/sheet1.xml", sheet)])
+    XlsxBackend(path).apply(_keyed({("inv-1", 0): {"Status": None},
+                                    ("inv-2", 0): {"Status": "Paid", "Note": "x"}},
+                                   headers=()))
+    assert XlsxBackend(path).read(["Invoices"]).sheets["Invoices"].rows == [
+        (2, ["INV-1", None, 10, None]), (3, ["INV-2", "Paid", 20, "x"])]
+
+
+def test_cells_of_every_shape_read_as_an_xml_parser_reads_them(tmp_path: Path) -> None:
+    """Common cells are read by pattern, the rest by lxml: both must give the same values."""
+    sheet = (f'<worksheet xmlns="{MAIN}"><sheetData><row r="1">'
+             + "".join(f'<c r="{c}1" t="inlineStr"><is><t>{c}</t></is></c>' for c in "ABCDEFGHIJ")
+             + '</row><row r="2"><c r="A2" t="inlineStr"><is><t xml:space="preserve"> a&amp;b&lt;'
+             '&gt;&quot; </t></is></c><c t="b" r="B2"><v>1</v></c><c r=\'C2\' s=\'3\'><v>2</v>'
+             '</c><c r="D2" t="d"><v>2026-01-02T03:04:05</v></c><c r="E2"><v>&#49;2</v></c>'
+             '<c r="F2" t="inlineStr"><is><t>x\r\ny</t></is></c><c r="G2"><v><![CDATA[4.5]]></v>'
+             '</c><c r="H2" t="str"><f>"n"&amp;"o"</f><v>no</v></c><c r="I2" t="e"><v>#REF!</v>'
+             '</c><c r="J2"><f t="shared" si="0"/></c></row>\n<row r="3"><c r="A3"><v>1E3</v>'
+             '</c><!-- between cells --><c r="B3" t="inlineStr"><is><r><t>ri</t></r><r><rPr><b/>'
+             '</rPr><t>ch</t></r></is></c><c r="C3" cm="1"><v>7</v></c><c r="D3" t="d"><v>'
+             '2026-01-02</v></c><c r="E3"><v></v></c><c r="F3" t="inlineStr"><is><t>_x0041_</t>'
+             '</is></c></row></sheetData></worksheet>')
+    path = handmade(tmp_path, [("Data", "xl/worksheets/sheet1.xml", sheet)])
+    data = XlsxBackend(path).read(["Data"]).sheets["Data"]
+    assert data.rows == [
+        (2, [' a&b<>" ', True, 2, dt.datetime(2026, 1, 2, 3, 4, 5), 12, "x\ny", 4.5, "no",
+             "#REF!", None]),
+        (3, [1000.0, "rich", 7, dt.date(2026, 1, 2), None, "A", None, None, None, None])]
+    assert data.formulas == {(2, 8), (2, 10)}
+
+
+def test_a_row_closed_with_a_space_does_not_swallow_the_next(tmp_path: Path) -> None:
+    """`</row >` is sound XML; the row after it is a row of its own (it used to be taken for
+    part of the one before, so a keyed update wrote the wrong row and appends doubled a row)."""
+    sheet = (f'<worksheet xmlns="{MAIN}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>'
+             'Invoice #</t></is></c><c r="B1" t="inlineStr"><is><t>Status</t></is></c></row>'
+             '<row r="2"><c r="A2" t="inlineStr"><is><t>INV-1</t></is></c><c r="B2" '
+             't="inlineStr"><is><t>Sent</t></is></c></row >'
+             '<row r="3"><c r="A3" t="inlineStr"><is><t>INV-2</t></is></c></row></sheetData>'
+             "</worksheet>")
+    path = handmade(tmp_path, [("Invoices", "xl/worksheets/sheet1.xml", sheet)])
+    XlsxBackend(path).apply(Changes(
+        keyed=[KeyedUpdate("Invoices", "Invoice #", ("Status",),
+                           {("inv-2", 0): {"Status": "Paid"}})],
+        appends=[Append("Invoices", [{"Invoice #": "INV-3"}])]))
+    xml = _parts(path)["xl/worksheets/sheet1.xml"]
+    assert b'<t>Sent</t></is></c></row ><row r="3">' in xml
+    assert [n for n, _ in XlsxBackend(path).read(["Invoices"]).sheets["Invoices"].rows] == [2, 3, 4]
+    assert _values(path, "Invoices")[1:] == [["INV-1", "Sent"], ["INV-2", "Paid"], ["INV-3", None]]
+
+
+def test_parts_are_streamed_in_chunks_of_any_size(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows, cells and tags cut across chunk boundaries read and patch as when read whole."""
+    from sheetsync.backends import xlsx_read
+
+    changes = Changes(
+        keyed=[KeyedUpdate("Invoices", "Invoice #", ("Status", "Flags"),
+                           {("inv-2", 0): {"Status": "Paid", "Flags": "x"},
+                            ("inv-3", 1): {"Amount": 61}})],
+        appends=[Append("Activity", [{"When": dt.date(2026, 4, 1), "Event": "Call"}])],
+        replaces=[Replace("Aging", [["Customer", "Total"], ["Acme", 1]])])
+    source = rich_workbook(tmp_path)
+    results = []
+    for chunk in (1 << 16, 7, 64):
+        monkeypatch.setattr(xlsx_read, "CHUNK", chunk)
+        path = shutil.copy(source, tmp_path / f"{chunk}.xlsx")
+        read = XlsxBackend(path).read(["Invoices", "Activity", "Aging"])
+        XlsxBackend(path).apply(changes)
+        results.append(({n: (s.header, s.rows, s.merged) for n, s in read.sheets.items()},
+                        _parts(path)))
+    assert results[1] == results[0] and results[2] == results[0]
+
+
+def test_a_worksheet_part_without_cells_reads_as_empty(tmp_path: Path) -> None:
+    path = handmade(tmp_path, [("Odd", "xl/worksheets/sheet1.xml", f'<worksheet xmlns="{MAIN}"/>')])
+    assert XlsxBackend(path).read(["Odd"]).sheets["Odd"].rows == []
 
 
 # --- safety -----------------------------------------------------------------------------------

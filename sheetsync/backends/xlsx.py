@@ -1,11 +1,13 @@
-"""The `.xlsx` / `.xlsm` file backend: cells are read with lxml and worksheet XML is patched in
-place — the package is never rewritten by a spreadsheet library.
+"""The `.xlsx` / `.xlsm` file backend: cells are read from the worksheet XML as it streams out of
+the zip (`xlsx_read`) and worksheets are patched in place (`xlsx_sheet`) — the package is never
+rewritten by a spreadsheet library.
 
 Every zip part we do not change is copied with the same bytes (charts, images, comments, macros,
 data validations, pivot tables, custom XML …); a patched worksheet keeps the bytes of every row
-and cell it does not write (see `xlsx_sheet`); `styles.xml` changes only when a date format must be
-added; `calcChain.xml` is dropped only when a formula was overwritten (Excel rebuilds it). The new
-file replaces the old one atomically, and not at all while Excel or LibreOffice holds its lock.
+and cell it does not write; `styles.xml` changes only when a date format must be added;
+`calcChain.xml` is dropped only when a formula was overwritten (Excel rebuilds it). Patched sheets
+are streamed to temporary files one at a time, then the new package is written next to the old one
+and replaces it atomically — and not at all while Excel or LibreOffice holds its lock.
 """
 
 from __future__ import annotations
@@ -15,18 +17,22 @@ import copy
 import os
 import posixpath
 import re
+import shutil
 import stat
 import tempfile
 import time
 import zipfile
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from lxml import etree
 
 from ..errors import FileFormatError, LockedError, SheetsyncError, WorkbookError
-from .base import Changes, RawSheet, RawWorkbook
-from .xlsx_sheet import PARSER, Element, Worksheet, local, read_shared_strings, read_sheet
+from .base import Append, Changes, KeyedUpdate, RawSheet, RawWorkbook, Replace
+from .xlsx_read import CHUNK, PARSER, Element, local, read_shared_strings, read_sheet
+from .xlsx_sheet import Worksheet
 
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, or an encrypted .xlsx
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -37,6 +43,7 @@ _CT = "application/vnd.openxmlformats-officedocument.spreadsheetml."
 _DATE_FORMATS = {*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59), *range(71, 82)}
 _FORMAT_LITERALS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|[_*].')
 _DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_LEVEL = 3  # zlib level of what we write: 2-3x faster than the default 6, files ~10 % bigger
 _MINIMAL_STYLES = f"""<styleSheet xmlns="{_MAIN}"><fonts count="1"><font><sz val="11"/>\
 <name val="Calibri"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/>\
 </fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border>\
@@ -83,18 +90,15 @@ class XlsxBackend:
             return
         target = Path(os.path.realpath(self.path))
         try:
-            with _Package(self.path) as pkg:
+            with _Package(self.path) as pkg, contextlib.ExitStack() as spools:
                 edit = _Edit(pkg)
                 for update in changes.keyed:
-                    with edit.editing(update.sheet) as sheet:
-                        sheet.keyed(update)
+                    edit.queue(update.sheet).append(update)
                 for append in changes.appends:
-                    with edit.editing(append.sheet) as sheet:
-                        sheet.append(append)
+                    edit.queue(append.sheet).append(append)
                 for replace in changes.replaces:
-                    with edit.editing(replace.sheet, create=True) as sheet:
-                        sheet.replace(replace)
-                parts, dropped = edit.finish()
+                    edit.queue(replace.sheet, create=True).append(replace)
+                parts, dropped = edit.finish(spools)
                 if not parts and not dropped:
                     return  # every row it named is gone: nothing to write
                 tmp = _write_zip(pkg.zf, parts, dropped, target)
@@ -158,10 +162,6 @@ class _Package:
             raise FileFormatError(f"{self.label} is damaged: {part} cannot be read ({exc})"
                                   ) from exc
 
-    def read(self, part: str) -> bytes:
-        with self.damaged(part):
-            return self.zf.read(part)
-
     def xml(self, part: str) -> Element:
         with self.damaged(part):
             return etree.fromstring(self.zf.read(part), PARSER)
@@ -210,12 +210,24 @@ class _Package:
             return read_shared_strings(stream)
 
 
+@dataclass(slots=True)
+class _Spooled:
+    """A patched worksheet: its rows wait in a temporary file."""
+
+    head: bytes
+    body: IO[bytes]
+    tail: bytes
+
+
+Change = KeyedUpdate | Append | Replace
+
+
 class _Edit:
     """The parts one `apply()` changes, adds and drops."""
 
     def __init__(self, pkg: _Package) -> None:
         self.pkg = pkg
-        self.sheets: dict[str, tuple[Worksheet, str]] = {}  # title → (edit, part)
+        self.queued: dict[str, tuple[str, list[Change]]] = {}  # title → (part, its changes)
         self.trees: dict[str, Element] = {}  # small package parts changed as trees
         self.added: dict[str, bytes] = {}
         self._strings: list[str] | None = None
@@ -226,22 +238,32 @@ class _Edit:
             self._strings = self.pkg.shared_strings()
         return self._strings[index]
 
-    @contextlib.contextmanager
-    def editing(self, name: str, create: bool = False) -> Iterator[Worksheet]:
-        """The worksheet `name` being edited; damaged XML becomes a FileFormatError."""
+    def queue(self, name: str, create: bool = False) -> list[Change]:
+        """The changes waiting for worksheet `name` (made when missing and `create`)."""
         entry = self.pkg.sheet(name)
         if entry is None and create:
             entry = self._new_sheet(name)
         if entry is None or entry[1] is None:
             raise WorkbookError("there is no such worksheet in the workbook (renamed or deleted?)",
                                 name)
-        title, part = entry[0], entry[1]
-        with self.pkg.damaged(part):
-            if title not in self.sheets:
-                data = self.added.pop(part, None) or self.pkg.read(part)
-                self.sheets[title] = (
-                    Worksheet(title, data, self.string, self.styles, self.pkg.date1904), part)
-            yield self.sheets[title][0]
+        return self.queued.setdefault(entry[0], (entry[1], []))[1]
+
+    def _patch(self, title: str, part: str, changes: list[Change], body: IO[bytes]
+               ) -> Worksheet:
+        """Stream one worksheet through its changes into `body`."""
+        with self.pkg.damaged(part), contextlib.ExitStack() as stack:
+            added = self.added.get(part)
+            source = added if added is not None else stack.enter_context(self.pkg.zf.open(part))
+            sheet = Worksheet(title, source, self.string, self.styles, self.pkg.date1904)
+            for change in changes:
+                if isinstance(change, KeyedUpdate):
+                    sheet.keyed(change)
+                elif isinstance(change, Append):
+                    sheet.append(change)
+                else:
+                    sheet.replace(change)
+            sheet.write(body)
+        return sheet
 
     def tree(self, part: str) -> Element:
         if part not in self.trees:
@@ -299,16 +321,22 @@ class _Edit:
         self.pkg.sheets.append((name, part))
         return name, part
 
-    def finish(self) -> tuple[dict[str, bytes | list[bytes]], set[str]]:
-        parts: dict[str, bytes | list[bytes]] = dict(self.added)
-        for sheet, part in self.sheets.values():
-            pieces = sheet.finish()
-            if sheet.changed:
-                parts[part] = pieces
+    def finish(self, spools: contextlib.ExitStack) -> tuple[dict[str, bytes | _Spooled], set[str]]:
+        """Patch the worksheets one after another (each spooled to a temporary file that
+        `spools` closes), then the small parts that follow from them."""
+        parts: dict[str, bytes | _Spooled] = {}
+        formula_removed = False
+        for title, (part, changes) in self.queued.items():
+            body = spools.enter_context(tempfile.TemporaryFile(buffering=CHUNK))  # noqa: SIM115
+            sheet = self._patch(title, part, changes, body)
+            formula_removed = formula_removed or sheet.formula_removed
+            if self.added.pop(part, None) is not None or sheet.changed:  # a new sheet is kept
+                parts[part] = _Spooled(sheet.head, body, sheet.tail)
+            else:
+                body.close()
         dropped: set[str] = set()
         chain = self.pkg.part_of("/calcChain")
-        if chain and chain in self.pkg.names and any(
-                s.formula_removed for s, _ in self.sheets.values()):
+        if chain and chain in self.pkg.names and formula_removed:
             dropped.add(chain)  # it would list a cell that no longer holds a formula
             rels = self.tree(self.pkg.workbook_rels)
             for rel in [r for r in rels if (r.get("Type") or "").endswith("/calcChain")]:
@@ -451,7 +479,7 @@ def _open_zip(path: Path) -> zipfile.ZipFile:
         raise FileFormatError(f"{name} is not a readable Excel workbook ({reason})") from None
 
 
-def _write_zip(src: zipfile.ZipFile, parts: dict[str, bytes | list[bytes]], dropped: set[str],
+def _write_zip(src: zipfile.ZipFile, parts: dict[str, bytes | _Spooled], dropped: set[str],
                target: Path) -> str:
     """The new package in a temp file next to `target`, synced to disk; returns its path."""
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -466,10 +494,14 @@ def _write_zip(src: zipfile.ZipFile, parts: dict[str, bytes | list[bytes]], drop
                         if info.compress_type == zipfile.ZIP_STORED else zipfile.ZIP_DEFLATED
                     copied.external_attr, copied.create_system = \
                         info.external_attr, info.create_system
-                    data = parts.pop(info.filename, b"")
-                    _put(out, copied, data or src.read(info))
+                    data = parts.pop(info.filename, None)
+                    if data is None:
+                        with src.open(info) as stream:
+                            _put(out, copied, info.file_size, [stream])
+                    else:
+                        _put(out, copied, *_pieces(data))
                 for name, data in parts.items():  # new parts: a report sheet, styles
-                    _put(out, zipfile.ZipInfo(name, time.localtime()[:6]), data)
+                    _put(out, zipfile.ZipInfo(name, time.localtime()[:6]), *_pieces(data))
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode))
@@ -480,12 +512,26 @@ def _write_zip(src: zipfile.ZipFile, parts: dict[str, bytes | list[bytes]], drop
     return tmp
 
 
-def _put(out: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | list[bytes]) -> None:
+def _pieces(data: bytes | _Spooled) -> tuple[int, list[bytes | IO[bytes]]]:
+    """(size, what to write one after another) of a part's new content."""
     if isinstance(data, bytes):
-        out.writestr(info, data)
-        return
+        return len(data), [data]
+    size = data.body.tell()
+    data.body.seek(0)
+    return len(data.head) + size + len(data.tail), [data.head, data.body, data.tail]
+
+
+def _put(out: zipfile.ZipFile, info: zipfile.ZipInfo, size: int,
+         pieces: list[bytes | IO[bytes]]) -> None:
+    """Write one part, compressed as it streams in."""
     if info.compress_type != zipfile.ZIP_STORED:
         info.compress_type = zipfile.ZIP_DEFLATED
-    with out.open(info, "w", force_zip64=sum(map(len, data)) > 2**31) as stream:
-        for piece in data:
-            stream.write(piece)
+    # open() takes no level: it is the ZipInfo's (`compress_level` from Python 3.13 on)
+    setattr(info, "compress_level" if hasattr(info, "compress_level") else "_compresslevel",
+            _LEVEL)
+    with out.open(info, "w", force_zip64=size > 2**31) as stream:
+        for piece in pieces:
+            if isinstance(piece, bytes):
+                stream.write(piece)
+            else:
+                shutil.copyfileobj(piece, stream, CHUNK)
