@@ -153,12 +153,14 @@ class Lanes:
             anchor = inv.dispute if lane == Status.DISPUTED else str(inv.promised_date)
             drafted_today += self._customer_draft(o, template, str(lane), history, anchor)
 
-        o.attempts = self._attempts(history, inv.last_response) + drafted_today
-        contacts = [e.when for e in history if e.when and e.event.casefold() in CONTACT_EVENTS]
+        o.attempts = drafted_today
+        contacts = [self.today] if drafted_today else []
+        if history:
+            o.attempts += self._attempts(history, inv.last_response)
+            contacts += [e.when for e in history
+                         if e.when and e.event.casefold() in CONTACT_EVENTS]
         if inv.last_response:
             contacts.append(inv.last_response)
-        if drafted_today:
-            contacts.append(self.today)
         o.last_contact = max(contacts, default=None)
         level, reason = self._escalation(o, lane, history, steps, prev_status)
         o.escalation, o.escalation_reason = level, reason
@@ -285,6 +287,8 @@ class Lanes:
 
     def _escalation_change(self, o: Outcome, prev: str, level: str, reason: str,
                            history: list) -> dt.date | None:  # type: ignore[type-arg]
+        if not level and not prev:  # most invoices, most days
+            return None
         p = self.p
         if _RANK.get(level.casefold(), 0) > _RANK.get(prev.casefold(), 0):
             person = p.role_owner("Account owner" if level == "Account owner"
