@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -21,6 +21,7 @@ import click
 from .errors import SheetsyncError
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def _plain(value: object) -> object:
@@ -62,13 +63,22 @@ def _day(value: dt.datetime | None) -> dt.date | None:
     return value.date() if value else None
 
 
-def _progress(items: Iterable[Any], label: str) -> Iterator[Any]:
-    seq = list(items)
-    if not sys.stderr.isatty() or len(seq) < 20:
-        yield from seq
-        return
-    with click.progressbar(seq, label=label, file=sys.stderr) as bar:
-        yield from bar
+class _TerminalProgress:
+    """Stages and bars on stderr, only when it is a terminal (cron logs stay clean)."""
+
+    def __init__(self) -> None:
+        self.live = sys.stderr.isatty()
+
+    def stage(self, label: str) -> None:
+        if self.live:
+            click.echo(f"{label}…", err=True)
+
+    def items(self, items: Sequence[T], label: str) -> Iterator[T]:
+        if not self.live or len(items) < 20:
+            yield from items
+            return
+        with click.progressbar(items, label=label, file=sys.stderr) as bar:
+            yield from bar
 
 
 @click.group(help="Turn a spreadsheet into a working accounts-receivable collections system.")
@@ -108,7 +118,7 @@ def sync(target: str, today: dt.datetime | None, dry_run: bool, drafts: str, out
     from .sync import sync as run_sync
 
     result = run_sync(target, _day(today), dry_run=dry_run, drafts=drafts, outbox=outbox,
-                      force=force, progress=None if as_json else _progress)
+                      force=force, progress=None if as_json else _TerminalProgress())
     p = result.plan
     numbers = {c.key: c.row for c in p.changes}
     if as_json:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .backends.base import Backend, CellValue, Changes, KeyedUpdate, RawSheet, RawWorkbook, Replace
@@ -21,14 +21,22 @@ from .errors import ConfigError, WorkbookError
 from .mail.base import Sink
 from .model import Tracker
 from .parse import parse_workbook
-from .plan import Plan
+from .plan import DraftRequest, Plan
 from .render import RenderedDraft, render_draft
 from .report import aging_rows, review_rows
 from .schema import AGING, INPUT_SHEETS, REVIEW, SETTINGS, header_key
 from .settings import Settings
 from .values import text
 
-Progress = Callable[[Iterable[Any], str], Iterable[Any]]
+T = TypeVar("T")
+
+
+class Progress(Protocol):
+    """What a long sync reports as it goes (the CLI draws it on a terminal)."""
+
+    def stage(self, label: str) -> None: ...
+
+    def items(self, items: Sequence[T], label: str) -> Iterable[T]: ...
 
 
 @dataclass(slots=True)
@@ -98,13 +106,20 @@ def sync(target: Target, today: dt.date | None = None, *,
     check_lock = getattr(backend, "check_lock", None)
     if check_lock is not None and not dry_run:
         check_lock()
+    if progress is not None:
+        progress.stage(f"Reading {backend.label}")
     raw, tracker = load(backend, with_reports=True)
     for name in INPUT_SHEETS:  # parsed now; only the report sheets and Settings are needed
         if name != SETTINGS:
             raw.sheets.pop(name, None)
     day = today or today_in(tracker.settings)
+    if progress is not None:
+        progress.stage(f"Planning {len(tracker.invoices):,} invoices")
     the_plan = make_plan(tracker, day)
-    rendered = [render_draft(request, tracker, day) for request in the_plan.drafts]
+    requests: Iterable[DraftRequest] = the_plan.drafts
+    if progress is not None:
+        requests = progress.items(the_plan.drafts, "Rendering drafts")
+    rendered = [render_draft(request, tracker, day) for request in requests]
     result = SyncResult(backend.label, day, the_plan, rendered, dry_run=dry_run)
 
     reports = {sheet: rows for sheet, rows in (
@@ -124,7 +139,7 @@ def sync(target: Target, today: dt.date | None = None, *,
             sink = _make_sink(drafts, outbox, tracker.settings)
         items: Iterable[RenderedDraft] = rendered
         if progress is not None:
-            items = progress(rendered, "Drafting")
+            items = progress.items(rendered, f"Drafting to {sink.name}")
         for draft in items:
             draft_id = draft.request.draft_id
             if sink.find(draft_id) is not None:
@@ -135,6 +150,8 @@ def sync(target: Target, today: dt.date | None = None, *,
         sink.flush()
     result.changes = _changes(the_plan, reports, result.draft_names, stamp)
     if result.changes:
+        if progress is not None:
+            progress.stage(f"Writing {backend.label}")
         backend.apply(result.changes)
         result.written = True
     return result
