@@ -20,11 +20,11 @@ from .engine import plan as make_plan
 from .errors import ConfigError, WorkbookError
 from .mail.base import Sink
 from .model import Tracker
-from .parse import parse_workbook
+from .parse import map_headers, parse_workbook
 from .plan import DraftRequest, Plan
 from .render import RenderedDraft, render_draft
 from .report import aging_rows, review_rows
-from .schema import AGING, INPUT_SHEETS, REVIEW, SETTINGS, header_key
+from .schema import AGING, INPUT_SHEETS, REVIEW, SETTINGS, SHEET_COLUMNS, header_key
 from .settings import Settings
 from .values import text
 
@@ -126,10 +126,8 @@ def sync(target: Target, today: dt.date | None = None, *,
         (AGING, aging_rows(the_plan, tracker.settings)), (REVIEW, review_rows(the_plan)))
         if not _same_sheet(raw.sheets.get(sheet), rows)}
     result.reports_rewritten = list(reports)
-    settings_sheet = raw.sheets[SETTINGS]
-    stamp = day if tracker.settings.last_sync != day and any(
-        values and header_key(values[0]) == "lastsync" for _n, values in settings_sheet.rows
-    ) else None
+    stamp = day if tracker.settings.last_sync != day and _has_setting(
+        raw.sheets[SETTINGS], "Last sync") else None
     if dry_run:
         result.changes = _changes(the_plan, reports, {}, stamp)
         return result
@@ -185,13 +183,20 @@ def _norm(value: CellValue) -> str:
     return text(value)
 
 
+def _has_setting(sheet: RawSheet, name: str) -> bool:
+    column = map_headers(sheet, SHEET_COLUMNS[SETTINGS])["Setting"]
+    return any(len(values) > column and header_key(values[column]) == header_key(name)
+               for _n, values in sheet.rows)
+
+
 def _same_sheet(sheet: RawSheet | None, rows: list[list[CellValue]]) -> bool:
+    """Whether a report sheet already shows `rows` (blank rows are not read back)."""
     if sheet is None:
         return False
     current = [sheet.header] + [values for _n, values in sheet.rows]
-    if len(current) != len([r for r in rows if any(v not in (None, "") for v in r)]):
-        return False
     wanted = [r for r in rows if any(v not in (None, "") for v in r)]
+    if len(current) != len(wanted):
+        return False
 
     def trim(row: list[CellValue]) -> list[str]:
         out = [_norm(v) for v in row]
