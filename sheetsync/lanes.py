@@ -9,12 +9,13 @@ pending next.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 from .cadence import decide, escalation_offsets
+from .ids import anchor as anchor_of
+from .ids import slug
 from .model import CadenceStep
 from .plan import DraftRequest, Outcome
 from .schema import CLOSED, CLOSED_AS, Status
@@ -208,14 +209,12 @@ class Lanes:
 
     def _customer_draft(self, o: Outcome, template: str, step: str, history: list,  # type: ignore[type-arg]
                         anchor: str = "") -> int:
-        from .engine import slug
-
         to, cc = self._recipients(o)
         if not to or o.blocked:
             return 0
         draft_id = f"{slug(o.invoice.number)}-{template}"
         if anchor:  # a new dispute or promise gets its own draft, a re-run the same one
-            draft_id += "-" + hashlib.sha1(anchor.encode()).hexdigest()[:8]
+            draft_id += "-" + anchor_of(anchor)
         previous = next((m[1] for e in reversed(history) if e.event == EMAIL_DRAFTED
                          and (m := _DRAFT_IN_DETAIL.search(e.detail))), "")
         if not previous and o.draft and "-escalation-" not in o.draft:
@@ -300,8 +299,6 @@ class Lanes:
                 o.flags.append(f"cannot draft the escalation: {person or 'nobody'} has no "
                                "email on Team")
             else:
-                from .engine import slug
-
                 draft_id = f"{slug(o.invoice.number)}-escalation-{level.split()[0].lower()}"
                 decision = p.business(self.today, self.s.escalation_decision_days)
                 p.add_draft(DraftRequest(

@@ -21,12 +21,12 @@ def next_action(lanes: Lanes, o: Outcome, lane: Status | str, pending: CadenceSt
                 call_step: CadenceStep | None, escalated_since: dt.date | None) -> Action:
     p, s, inv = lanes.p, lanes.s, o.invoice
     since = o.status_since or lanes.today
-    ar_owner = p.role_owner("AR owner", o)
     if o.status in CLOSED:
         if o.status == Status.PAID and o.balance is not None and o.balance < 0:
             return ("Apply this credit note to an open invoice of the customer",
-                    p.business(since), ar_owner)
+                    p.business(since), p.role_owner("AR owner", o))
         return "", None, ""
+    ar_owner = p.role_owner("AR owner", o)
     if o.status == Status.BLOCKED:
         first = o.flags[0] if o.flags else "fix the invoice row"
         return f"Fix before sending: {first}", p.business(since), ar_owner

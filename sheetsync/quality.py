@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from .model import Finding
 from .plan import Outcome
 from .schema import CUSTOMERS, INVOICES, Status
-from .values import key_text
 
 if TYPE_CHECKING:
     from .engine import _Planner
@@ -29,13 +28,14 @@ def _finding(o: Outcome, check: str, message: str, fix: str, column: str | None 
 def quality_findings(planner: _Planner, outcomes: list[Outcome]) -> list[Finding]:
     today = planner.today
     found: list[Finding] = []
+    team_names = {member.name for member in planner.t.team.values()}  # owners are spelled so
     for o in outcomes:
         inv = o.invoice
         if o.days_overdue and not o.next_action_owner:
             found.append(_finding(o, "owner", "overdue invoice without an owner",
                                   "Set Owner, the customer's AR Owner or Default AR owner",
                                   "Owner"))
-        elif o.next_action_owner and key_text(o.next_action_owner) not in planner.t.team:
+        elif o.next_action_owner and o.next_action_owner not in team_names:
             found.append(_finding(o, "owner", f'"{o.next_action_owner}" is not on the Team '
                                   "sheet", "Add the person to Team or fix the name", "Owner"))
         if o.status == Status.DISPUTED:

@@ -50,10 +50,11 @@ def _finding(inv: Invoice, message: str, fix: str, column: str | None) -> Findin
                    customer=inv.customer, blocks=True)
 
 
-def check_readiness(inv: Invoice, customer: Customer | None, terms: str, currency: str,
+def check_readiness(inv: Invoice, customer: Customer | None, terms: str,
+                    by_terms: dt.date | None, currency: str,
                     duplicate_of: int | None) -> list[Finding]:
     """Problems that stop this invoice from being sent or chased (beyond unreadable cells,
-    which `parse` already recorded)."""
+    which `parse` already recorded). `by_terms` is the due date the terms give."""
     found: list[Finding] = []
     unreadable = {p.column for p in inv.problems} if inv.problems else _NOTHING
     if not (inv.number and inv.customer and inv.invoice_date and inv.amount is not None):
@@ -82,7 +83,7 @@ def check_readiness(inv: Invoice, customer: Customer | None, terms: str, currenc
         found.append(_finding(inv, f'currency "{currency}" is not an ISO 4217 code',
                               "Use a code such as USD, EUR or GBP", "Currency"))
     if inv.invoice_date and terms:
-        expected = terms_due_date(terms, inv.invoice_date)
+        expected = by_terms
         if expected is None:
             found.append(_finding(inv, f'terms "{terms}" cannot be read',
                                   "Use Net 30, Net 15, Due on receipt or Net 30 EOM", None))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING
 
+from .ids import slug
 from .plan import DraftRequest
 
 if TYPE_CHECKING:
@@ -30,8 +31,6 @@ def group_statements(planner: _Planner) -> None:
         numbers = sorted(o.invoice.number for o in outcomes)
         # The same invoices at the same step give the same id on any day: crash-safe.
         digest = hashlib.sha1("\n".join(numbers).encode()).hexdigest()[:8]
-        from .engine import slug
-
         draft_id = f"{slug(outcomes[0].invoice.customer)}-statement-{template}-{digest}"
         first = drafts[0]
         to = tuple(dict.fromkeys(a for d in drafts for a in d.to))
