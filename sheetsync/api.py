@@ -11,7 +11,7 @@ from .model import Finding
 from .report import render_report
 from .sync import SyncResult, plan_target, sync
 
-__all__ = ["init", "sync", "check", "report", "SyncResult"]
+__all__ = ["init", "sync", "check", "report", "explain", "SyncResult"]
 
 
 def init(path: str | os.PathLike[str], demo: bool = False, today: dt.date | None = None,
@@ -36,3 +36,11 @@ def report(target: str | os.PathLike[str], today: dt.date | None = None,
            fmt: str = "text") -> str:
     tracker, p = plan_target(target, today)
     return render_report(p, tracker.settings, fmt)
+
+
+def explain(target: str | os.PathLike[str], invoice: str, today: dt.date | None = None) -> str:
+    """Plain words on why an invoice has its status and what happens next."""
+    from .explain import explain as explain_invoice
+
+    tracker, p = plan_target(target, today)
+    return explain_invoice(tracker, p.today, invoice, p)

@@ -217,8 +217,6 @@ def report(target: str, today: dt.datetime | None, fmt: str) -> None:
 @_today_option
 @_friendly
 def explain(target: str, invoice: str, today: dt.datetime | None) -> None:
-    from .explain import explain as explain_invoice
-    from .sync import plan_target
+    from . import api
 
-    tracker, p = plan_target(target, _day(today))
-    click.echo(explain_invoice(tracker, p.today, invoice, p))
+    click.echo(api.explain(target, invoice, _day(today)))

@@ -172,14 +172,6 @@ def engine_headers(sheet: str) -> tuple[str, ...]:
     return tuple(c.header for c in SHEET_COLUMNS[sheet] if c.engine)
 
 
-def column(sheet: str, header: str) -> Column:
-    wanted = header_key(header)
-    for col in SHEET_COLUMNS[sheet]:
-        if header_key(col.header) == wanted:
-            return col
-    raise KeyError(f"{sheet}!{header}")
-
-
 class Status(StrEnum):
     READY = "Ready"
     BLOCKED = "Blocked"
@@ -211,7 +203,6 @@ TERMS = ("Net 30", "Net 15", "Due on receipt", "Net 30 EOM")
 ROLES = ("Billing owner", "AR owner", "Account owner", "Operations lead", "Finance lead")
 OWNER_ROLES = ("AR owner", "Account owner", "Finance lead")
 ACTIONS = ("Email", "Call", "Escalate")
-ESCALATION_LEVELS = ("Account owner", "Leadership")
 TEMPLATE_KEYS = (
     "courtesy", "pre_due", "overdue_1", "overdue_7", "overdue_14", "promise_confirm",
     "promise_broken", "dispute_ack", "statement", "internal_escalation",

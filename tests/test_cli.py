@@ -170,3 +170,12 @@ def test_locked_file_is_refused_unless_forced(demo: Path, tmp_path: Path) -> Non
                        str(tmp_path / "o"))
     assert code == 0, err
     assert zipfile.is_zipfile(demo)
+
+
+def test_explain_names_status_steps_and_next_action(demo: Path) -> None:
+    code, out, err = run("explain", str(demo), "INV-1005", "--today", TODAY)
+    assert code == 0, err
+    assert out.startswith("INV-1005 (") and "Status: " in out and "Cadence Standard" in out
+    assert "Next: " in out
+    code, _, err = run("explain", str(demo), "NOPE-1", "--today", TODAY)
+    assert code == 2 and 'no invoice "NOPE-1"' in err
