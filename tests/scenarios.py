@@ -242,4 +242,18 @@ SCENARIOS = [
                                  "Next Action Date": at(10), "Next Action Owner": "Ben Ode"}},
             drafts=set()),
     ]),
+    Scenario("unresponsive customer escalates after three contacts, reset by a reply",
+             [invoice(due=at(-1))], [
+        Day(0, expect={"INV-1": {"Attempts": 1, "Escalation": None}},
+            drafts={"INV-1-overdue_1"}),
+        Day(6, expect={"INV-1": {"Attempts": 2, "Escalation": None, "Status": "Overdue"}},
+            drafts={"INV-1-overdue_7"}),
+        Day(13, expect={"INV-1": {"Attempts": 3, "Escalation": "Account owner",
+                                  "Status": "Escalated"}},
+            drafts={"INV-1-overdue_14", "INV-1-escalation-account"}),
+        Day(14, edits={"INV-1": {"Last Response": at(14)}},
+            expect={"INV-1": {"Attempts": 0, "Escalation": None, "Status": "Overdue"}},
+            drafts=set(), events=[("INV-1", "Status changed"),
+                                  ("INV-1", "Escalation cleared")]),
+    ]),
 ]
