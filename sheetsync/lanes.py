@@ -18,7 +18,7 @@ from .ids import anchor as anchor_of
 from .ids import slug
 from .model import CadenceStep
 from .plan import DraftRequest, Outcome
-from .schema import CLOSED, CLOSED_AS, Status
+from .schema import CLOSED, CLOSED_AS, PAUSED, Status
 
 if TYPE_CHECKING:
     from .engine import _Planner
@@ -322,7 +322,8 @@ class Lanes:
 
     def _late_fee(self, o: Outcome) -> None:
         rate = self.s.late_fee_percent
-        if not rate or not o.days_overdue or o.balance is None:
+        # No fee while a dispute, hold, plan or promise is being honoured.
+        if not rate or not o.days_overdue or o.balance is None or o.status in PAUSED:
             return
         months = (o.days_overdue - self.s.late_fee_grace_days) // 30
         if months >= 1:

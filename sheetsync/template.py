@@ -135,6 +135,10 @@ YES_NO = ("Y", "N")
 TEAM_NAMES = "Team!$A$2:$A$50"
 
 
+# The demo switches on late-fee proposals so its Review sheet shows that lane too.
+DEMO_SETTINGS: dict[str, object] = {"Late fee % per month": 1.5}
+
+
 def build_workbook(demo: bool = False, today: dt.date | None = None) -> Workbook:
     """A new tracker: the contract's sheets in order, the shipped rules, and (with `demo`)
     sample customers, invoices and activity dated relative to `today`."""
@@ -156,8 +160,10 @@ def build_workbook(demo: bool = False, today: dt.date | None = None) -> Workbook
                                                                  CADENCE_ROWS))
     _table(sheets[schema.TEMPLATES], schema.TEMPLATE_COLUMNS,
            _rows(schema.TEMPLATE_COLUMNS, EMAIL_TEMPLATES))
+    settings = DEFAULT_SETTINGS if not demo else tuple(
+        (name, DEMO_SETTINGS.get(name, value), note) for name, value, note in DEFAULT_SETTINGS)
     _table(sheets[schema.SETTINGS], schema.SETTINGS_COLUMNS,
-           _rows(schema.SETTINGS_COLUMNS, DEFAULT_SETTINGS))
+           _rows(schema.SETTINGS_COLUMNS, settings))
     _table(sheets[schema.TEAM], schema.TEAM_COLUMNS, _rows(schema.TEAM_COLUMNS, TEAM_ROWS))
 
     for name in (schema.INVOICES, schema.CUSTOMERS, schema.ACTIVITY):

@@ -370,3 +370,10 @@ def test_hold_longer_than_30_days_gets_a_review_row() -> None:
         f"on hold since {TODAY - 31 * DAY}"]
     p = run([dict(held, **{"Status Since": TODAY - 30 * DAY})])
     assert [f for f in p.findings if f.check == "hold"] == []
+
+
+@pytest.mark.parametrize("fields", [{"Dispute": "x"}, {"Hold": "Y"}, {"Plan": "monthly"},
+                                    {"Promised Date": TODAY + DAY}])
+def test_no_late_fee_in_a_paused_lane(fields: dict[str, Any]) -> None:
+    p = run([invoice(due=TODAY - 75 * DAY, **fields)], settings={"Late fee % per month": 1.5})
+    assert values(p)["Late Fee"] is None
