@@ -8,7 +8,6 @@ import io
 import re
 import shutil
 import subprocess
-import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -18,6 +17,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.comments import Comment
 from openpyxl.drawing.image import Image
 from PIL import Image as PILImage
+from xlsx_parts import VBA_PROJECT, macro_copy, parts, write_parts
 
 from sheetsync.api import init
 from sheetsync.cli import main
@@ -29,20 +29,8 @@ X14 = (b'<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" xmlns:x14="ht
        b'type="list" allowBlank="1"><x14:formula1><xm:f>Team!$A$2:$A$50</xm:f></x14:formula1>'
        b"<xm:sqref>L2:L500</xm:sqref></x14:dataValidation></x14:dataValidations></ext>"
        b"</extLst>")
-VBA = b"\xd0\xcf\x11\xe0 not a real VBA project, but bytes that must survive"
 # Sheets a sync writes: engine columns, Activity rows, report sheets, Settings' Last sync.
 WRITTEN = {"Invoices", "Customers", "Activity", "Aging", "Review", "Settings"}
-
-
-def parts(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as z:
-        return {i.filename: z.read(i) for i in z.infolist()}
-
-
-def write(path: Path, content: dict[str, bytes]) -> None:
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in content.items():
-            z.writestr(name, data)
 
 
 def sheet_parts(path: Path) -> dict[str, str]:
@@ -75,26 +63,8 @@ def rich_tracker(tmp_path: Path) -> Path:
     content = parts(path)
     invoices = sheet_parts(path)["Invoices"]
     content[invoices] = content[invoices].replace(b"</worksheet>", X14 + b"</worksheet>")
-    write(path, content)
+    write_parts(path, content)
     return path
-
-
-def macro_copy(src: Path) -> Path:
-    dst = src.with_suffix(".xlsm")
-    content = parts(src)
-    content["xl/vbaProject.bin"] = VBA
-    types = content["[Content_Types].xml"]
-    types = types.replace(
-        b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-        b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")
-    content["[Content_Types].xml"] = types.replace(
-        b"</Types>", b'<Override PartName="/xl/vbaProject.bin" ContentType="application/'
-        b'vnd.ms-office.vbaProject"/></Types>')
-    content["xl/_rels/workbook.xml.rels"] = content["xl/_rels/workbook.xml.rels"].replace(
-        b"</Relationships>", b'<Relationship Id="rIdVba" Type="http://schemas.microsoft.com/'
-        b'office/2006/relationships/vbaProject" Target="vbaProject.bin"/></Relationships>')
-    write(dst, content)
-    return dst
 
 
 def without_cells(xml: bytes) -> bytes:
@@ -127,7 +97,7 @@ def test_sync_keeps_everything_it_does_not_own(tmp_path: Path, macro: bool) -> N
             assert after[name] == data, f"{name} changed"
     assert X14 in after[names["Invoices"]]
     if macro:
-        assert after["xl/vbaProject.bin"] == VBA
+        assert after["xl/vbaProject.bin"] == VBA_PROJECT
     wb = openpyxl.load_workbook(path)
     assert wb["Invoices"]["X2"].comment.text == "Customer asked for a copy by post"
     assert any(c.value == "Status" for c in wb["Invoices"][1])

@@ -22,6 +22,10 @@ from openpyxl.comments import Comment
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
+from xlsx_parts import add_part as _add_part
+from xlsx_parts import macro_copy
+from xlsx_parts import parts as _parts
+from xlsx_parts import write_parts as _write_parts
 
 from sheetsync.backends.base import Append, Changes, KeyedUpdate, Replace
 from sheetsync.backends.xlsx import XlsxBackend
@@ -41,17 +45,6 @@ X14_VALIDATION = (
 
 
 # --- building workbooks -----------------------------------------------------------------------
-
-def _parts(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as zf:
-        return {info.filename: zf.read(info) for info in zf.infolist()}
-
-
-def _write_parts(path: Path, parts: dict[str, bytes]) -> None:
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in parts.items():
-            zf.writestr(name, data)
-
 
 def _to_shared_strings(parts: dict[str, bytes]) -> None:
     """Store the strings openpyxl wrote inline in xl/sharedStrings.xml, as Excel does."""
@@ -77,17 +70,6 @@ def _to_shared_strings(parts: dict[str, bytes]) -> None:
 
 def _esc(s: str) -> str:
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _add_part(parts: dict[str, bytes], name: str, content_type: str | None, rel_type: str,
-              target: str, rid: str) -> None:
-    if content_type:
-        parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
-            b"</Types>", f'<Override PartName="{name}" ContentType="{content_type}"/></Types>'
-            .encode())
-    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
-        b"</Relationships>",
-        f'<Relationship Id="{rid}" Type="{rel_type}" Target="{target}"/></Relationships>'.encode())
 
 
 def _png(path: Path) -> Path:
@@ -151,23 +133,6 @@ def rich_workbook(tmp_path: Path, name: str = "tracker.xlsx") -> Path:
     _to_shared_strings(parts)
     parts[INVOICES_PART] = parts[INVOICES_PART].replace(b"</worksheet>",
                                                         X14_VALIDATION.encode() + b"</worksheet>")
-    _write_parts(path, parts)
-    return path
-
-
-def macro_copy(src: Path) -> Path:
-    """The same workbook as .xlsm with a (dummy) VBA project, wired in by hand."""
-    parts = _parts(src)
-    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
-        b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-        b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")
-    parts["xl/vbaProject.bin"] = bytes(range(256)) * 8
-    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
-        b"</Types>", b'<Default Extension="bin" ContentType="application/vnd.ms-office.'
-                     b'vbaProject"/></Types>')
-    _add_part(parts, "", None, "http://schemas.microsoft.com/office/2006/relationships/vbaProject",
-              "vbaProject.bin", "rIdVba")
-    path = src.with_suffix(".xlsm")
     _write_parts(path, parts)
     return path
 
