@@ -66,6 +66,7 @@ class _Planner:
             self.history.setdefault(entry.invoice, []).append(entry)
         self.activity: list[dict[str, CellValue]] = []
         self._people: dict[str, str] = {}
+        self._emails: dict[str, str] = {}
         self._owners: dict[tuple[str, str, str], str] = {}
         self._warned: set[str] = set()
         self.drafts: list[DraftRequest] = []
@@ -137,8 +138,11 @@ class _Planner:
         return spelled
 
     def email_of(self, name: str) -> str:
-        member = self.t.team.get(key_text(name))
-        return member.email if member else ""
+        email = self._emails.get(name)
+        if email is None:
+            member = self.t.team.get(key_text(name))
+            email = self._emails[name] = member.email if member else ""
+        return email
 
     def role_owner(self, role: str, outcome: Outcome) -> str:
         """The person who holds `role` (AR owner, Account owner, Finance lead) for an invoice:

@@ -31,6 +31,7 @@ CONTACT_EVENTS = frozenset({
 EMAIL_DRAFTED, ESCALATION_DRAFTED = "Email drafted", "Escalation drafted"
 _DRAFT_IN_DETAIL = re.compile(r"\(draft ([^)]+)\)\s*$")
 _RANK = {"": 0, "account owner": 1, "leadership": 2}
+_LEVEL_IDS = {"Account owner": "account", "Leadership": "leadership"}  # in draft ids
 _OPEN = "open"  # the lane with a running cadence: Sent, Due soon, Overdue, Escalated
 COURTESY_GRACE_DAYS = 3
 # Entering these lanes drafts one email to the customer.
@@ -299,7 +300,7 @@ class Lanes:
                 o.flags.append(f"cannot draft the escalation: {person or 'nobody'} has no "
                                "email on Team")
             else:
-                draft_id = f"{slug(o.invoice.number)}-escalation-{level.split()[0].lower()}"
+                draft_id = f"{slug(o.invoice.number)}-escalation-{_LEVEL_IDS[level]}"
                 decision = p.business(self.today, self.s.escalation_decision_days)
                 p.add_draft(DraftRequest(
                     draft_id, "internal_escalation", "en", (o,), (email,), (), True, "",
