@@ -13,23 +13,15 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from decimal import Decimal
 from typing import Any, TypeVar
 
 import click
 
 from .errors import SheetsyncError
+from .values import json_value
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    return str(value)
 
 
 def _friendly(func: F) -> F:
@@ -134,7 +126,7 @@ def sync(target: str, today: dt.datetime | None, dry_run: bool, drafts: str, out
             "activity": p.activity, "findings": len(p.findings),
             "reports_rewritten": result.reports_rewritten,
             "status": dict(Counter(o.status.value for o in p.outcomes)),
-        }, default=_plain, indent=2))
+        }, default=json_value, indent=2))
         return
     if dry_run:
         click.echo(f"Dry run for {result.target} as of {result.today}: nothing was written.")
@@ -153,7 +145,7 @@ def sync(target: str, today: dt.datetime | None, dry_run: bool, drafts: str, out
 def _show(value: object) -> str:
     if value is None or value == "":
         return "(blank)"
-    return repr(_plain(value)) if isinstance(value, str) else str(_plain(value))
+    return repr(json_value(value)) if isinstance(value, str) else str(json_value(value))
 
 
 def _summary(result: Any, outbox: str, drafts: str) -> None:

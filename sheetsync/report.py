@@ -14,6 +14,7 @@ from .metrics import FORMULAS, compute, receivable
 from .plan import Plan
 from .schema import REVIEW_HEADERS
 from .settings import Settings
+from .values import json_value
 
 TOP_OVERDUE = 10
 
@@ -98,14 +99,10 @@ def review_rows(plan: Plan) -> list[list[CellValue]]:
     return rows
 
 
-def _plain(value: object) -> object:
-    return float(value) if isinstance(value, Decimal) else value
-
-
 def render_report(plan: Plan, settings: Settings, fmt: str) -> str:
     report = build_report(plan, settings)
     if fmt == "json":
-        return json.dumps(report, default=_plain, indent=2) + "\n"
+        return json.dumps(report, default=json_value, indent=2) + "\n"
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")

@@ -201,3 +201,12 @@ def parse_emails(value: object) -> list[str]:
     if bad:
         raise ValueError(f'"{bad[0][:80]}" is not a valid email address')
     return parts
+
+
+def json_value(value: object) -> object:
+    """`json.dumps(default=...)` for what a plan holds: amounts as numbers, dates as ISO text."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value)
